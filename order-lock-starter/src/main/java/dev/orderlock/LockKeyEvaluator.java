@@ -1,0 +1,82 @@
+package dev.orderlock;
+
+import java.lang.reflect.Method;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.context.expression.AnnotatedElementKey;
+import org.springframework.context.expression.CachedExpressionEvaluator;
+import org.springframework.context.expression.MethodBasedEvaluationContext;
+import org.springframework.expression.BeanResolver;
+import org.springframework.expression.Expression;
+import org.springframework.util.StringUtils;
+
+/**
+ * Parses {@link OrderLock#key()} expressions once and evaluates them per call into the order's key, refusing
+ * anything that would not name exactly one order.
+ */
+final class LockKeyEvaluator extends CachedExpressionEvaluator {
+
+	private final Map<ExpressionKey, Expression> expressions = new ConcurrentHashMap<>(64);
+
+	private @Nullable BeanResolver beanResolver;
+
+	/** Enables {@code @beanName} references; set once while the owning bean is initialized. */
+	void setBeanResolver(BeanResolver beanResolver) {
+		this.beanResolver = beanResolver;
+	}
+
+	/** Parses (or returns the cached parse of) {@code expression}; throws the parser's exception on a typo. */
+	Expression parse(String expression, AnnotatedElementKey elementKey) {
+		return getExpression(this.expressions, elementKey, expression);
+	}
+
+	/**
+	 * The key of one call: the expression's value as a string, never null or blank.
+	 * @throws OrderLockException naming the method and the expression when there is no usable key
+	 */
+	String resolveKey(LockOperation operation, @Nullable Object[] arguments, @Nullable Object target) {
+		Object value = evaluate(operation, arguments, target);
+		if (value == null) {
+			throw invalidKey(operation, "resolved to null", "If it names a parameter, check the name and that the "
+					+ "code is compiled with -parameters (or use #p0/#a0); if the value itself is null, the caller "
+					+ "passed no order.");
+		}
+		if (value instanceof Collection<?> || value.getClass().isArray()) {
+			throw invalidKey(operation, "resolved to a collection or array (" + value + ")",
+					"One @OrderLock locks one order: make the expression yield a single order's key.");
+		}
+		String key = value.toString();
+		if (!StringUtils.hasText(key)) {
+			throw invalidKey(operation, "resolved to a blank key", "Make the expression yield the order's id.");
+		}
+		return key;
+	}
+
+	private @Nullable Object evaluate(LockOperation operation, @Nullable Object[] arguments,
+			@Nullable Object target) {
+		Method method = operation.method();
+		MethodBasedEvaluationContext context = new MethodBasedEvaluationContext(target, method, arguments,
+				getParameterNameDiscoverer());
+		if (this.beanResolver != null) {
+			context.setBeanResolver(this.beanResolver);
+		}
+		try {
+			return operation.key().getValue(context);
+		}
+		catch (RuntimeException ex) {
+			throw new OrderLockException("Lock key expression '" + operation.keyText() + "' of "
+					+ operation.description() + " failed: " + ex.getMessage() + ". The method was not run.", ex);
+		}
+	}
+
+	private static OrderLockException invalidKey(LockOperation operation, String problem, String hint) {
+		return new OrderLockException("Lock key expression '" + operation.keyText() + "' of "
+				+ operation.description() + " " + problem + "; refusing to lock on it. The method was not run. "
+				+ hint);
+	}
+
+}

@@ -1,0 +1,116 @@
+package dev.orderlock;
+
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.aop.support.AopUtils;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanFactoryAware;
+import org.springframework.beans.factory.config.ConfigurableBeanFactory;
+import org.springframework.boot.convert.DurationStyle;
+import org.springframework.context.expression.AnnotatedElementKey;
+import org.springframework.context.expression.BeanFactoryResolver;
+import org.springframework.core.MethodClassKey;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.expression.Expression;
+import org.springframework.util.StringUtils;
+
+/**
+ * Finds the {@link OrderLock} of a method (directly or through a meta-annotation, on the class or an interface) and
+ * turns it into a {@link LockOperation} once per method and target class. Anything that cannot be parsed fails here,
+ * at start-up, with an {@link OrderLockDefinitionException}.
+ */
+final class LockOperationSource implements BeanFactoryAware {
+
+	/** Cached for methods without {@code @OrderLock}, so the pointcut's answer is one map lookup. */
+	private static final Object NONE = new Object();
+
+	private final Map<MethodClassKey, Object> operations = new ConcurrentHashMap<>(1024);
+
+	private @Nullable ConfigurableBeanFactory beanFactory;
+
+	private final LockKeyEvaluator evaluator = new LockKeyEvaluator();
+
+	@Override
+	public void setBeanFactory(BeanFactory beanFactory) {
+		if (beanFactory instanceof ConfigurableBeanFactory configurable) {
+			this.beanFactory = configurable;
+		}
+		this.evaluator.setBeanResolver(new BeanFactoryResolver(beanFactory));
+	}
+
+	/** The operation of {@code method} on {@code targetClass}, or {@code null} when it is not annotated. */
+	@Nullable LockOperation getOperation(Method method, @Nullable Class<?> targetClass) {
+		MethodClassKey cacheKey = new MethodClassKey(method, targetClass);
+		Object cached = this.operations.get(cacheKey);
+		if (cached == null) {
+			LockOperation operation = build(method, targetClass);
+			cached = (operation != null) ? operation : NONE;
+			this.operations.putIfAbsent(cacheKey, cached);
+		}
+		return (cached != NONE) ? (LockOperation) cached : null;
+	}
+
+	/** The key of one call; see {@link LockKeyEvaluator#resolveKey}. */
+	String resolveKey(LockOperation operation, @Nullable Object[] arguments, @Nullable Object target) {
+		return this.evaluator.resolveKey(operation, arguments, target);
+	}
+
+	private @Nullable LockOperation build(Method method, @Nullable Class<?> targetClass) {
+		Method specific = AopUtils.getMostSpecificMethod(method, targetClass);
+		OrderLock annotation = AnnotatedElementUtils.findMergedAnnotation(specific, OrderLock.class);
+		if (annotation == null && specific != method) {
+			annotation = AnnotatedElementUtils.findMergedAnnotation(method, OrderLock.class);
+		}
+		if (annotation == null) {
+			return null;
+		}
+		String keyText = annotation.key();
+		if (!StringUtils.hasText(keyText)) {
+			throw new OrderLockDefinitionException(specific, "has no key",
+					"Set key to a SpEL expression naming the order, e.g. @OrderLock(key = \"#orderId\").", null);
+		}
+		AnnotatedElementKey elementKey = new AnnotatedElementKey(specific, targetClass);
+		Expression key;
+		try {
+			key = this.evaluator.parse(keyText, elementKey);
+		}
+		catch (RuntimeException ex) {
+			throw new OrderLockDefinitionException(specific,
+					"has a key expression that does not parse: '" + keyText + "' (" + ex.getMessage() + ")",
+					"Fix the SpEL expression, e.g. \"#orderId\", \"#order.id\" or \"#p0\".", ex);
+		}
+		Duration waitTime = parseDuration(specific, "waitTime", annotation.waitTime(), true);
+		Duration leaseTime = parseDuration(specific, "leaseTime", annotation.leaseTime(), false);
+		return new LockOperation(specific, elementKey, MethodDescriptions.describe(specific), keyText, key, waitTime,
+				leaseTime);
+	}
+
+	private @Nullable Duration parseDuration(Method method, String attribute, String text, boolean zeroAllowed) {
+		String resolved = (this.beanFactory != null) ? this.beanFactory.resolveEmbeddedValue(text) : text;
+		if (!StringUtils.hasText(resolved)) {
+			return null;
+		}
+		Duration duration;
+		try {
+			duration = DurationStyle.detectAndParse(resolved.trim());
+		}
+		catch (RuntimeException ex) {
+			throw new OrderLockDefinitionException(method,
+					"has " + attribute + " '" + text + "' that is not a duration (" + ex.getMessage() + ")",
+					"Write it in Spring Boot's duration format, e.g. \"500ms\", \"3s\" or \"PT3S\".", ex);
+		}
+		if (duration.isNegative() || (!zeroAllowed && duration.isZero())) {
+			throw new OrderLockDefinitionException(method,
+					"has " + attribute + " '" + text + "', which must be " + (zeroAllowed ? "zero or more" : "positive"),
+					"Use a " + (zeroAllowed ? "non-negative" : "positive") + " duration, or leave it empty for the "
+							+ "default.", null);
+		}
+		return duration;
+	}
+
+}

@@ -1,0 +1,13 @@
+package dev.orderlock;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The work run under a lock; may throw anything, which reaches the caller unchanged.
+ */
+@FunctionalInterface
+interface LockedCall<T extends @Nullable Object> {
+
+	T call() throws Throwable;
+
+}

@@ -1,0 +1,62 @@
+package dev.orderlock;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+import org.springframework.core.annotation.AliasFor;
+
+/**
+ * Runs the annotated method only while this instance holds the lock of one order, shared by every instance that
+ * talks to the same Redis. Put it on every method that changes the order's state ({@code pay}, {@code cancel},
+ * the timeout job's cancel): methods whose {@link #key()} resolves to the same value take the same lock, whatever
+ * their names.
+ * <p>
+ * The lock is a Redisson {@code RLock} named {@code <order-lock.key-prefix>:<resolved key>}: acquired atomically,
+ * released in {@code finally} by its owner only, its lease renewed by Redisson's watchdog while the method runs. The
+ * advice runs outside {@code @Transactional} on the same method, so the lock is released only after the commit.
+ * <p>
+ * Failure behaviour, always closed (the method body never runs without the lock):
+ * <ul>
+ * <li>not acquired within {@link #waitTime()}: {@link OrderLockTimeoutException};</li>
+ * <li>Redis unreachable: {@link OrderLockUnavailableException};</li>
+ * <li>key resolving to {@code null} or blank, or its expression failing: {@link OrderLockException};</li>
+ * <li>an expression or duration that cannot be parsed, or a method the proxy cannot intercept (private, final,
+ * static): the application fails to start, naming the method.</li>
+ * </ul>
+ * May be used as a meta-annotation, e.g. {@code @OrderLock(key = "#orderId") @interface PayLock}.
+ */
+@Target({ ElementType.METHOD, ElementType.ANNOTATION_TYPE })
+@Retention(RetentionPolicy.RUNTIME)
+@Documented
+public @interface OrderLock {
+
+	/** Alias for {@link #key()}. */
+	@AliasFor("key")
+	String value() default "";
+
+	/**
+	 * SpEL expression for the order's key, over the method's arguments by name ({@code #orderId},
+	 * {@code #order.id}; needs {@code -parameters}), by position ({@code #p0}, {@code #a0}), and bean references
+	 * ({@code @orderKeys.of(#order)}). Parsed once, at start-up.
+	 */
+	@AliasFor("value")
+	String key() default "";
+
+	/**
+	 * How long to wait for the lock, in Spring Boot's duration formats ({@code "500ms"}, {@code "3s"},
+	 * {@code "PT3S"}); placeholders allowed ({@code "${orders.lock-wait:2s}"}). Empty means
+	 * {@code order-lock.wait-time}; {@code "0"} tries once without waiting.
+	 */
+	String waitTime() default "";
+
+	/**
+	 * Fixed lease after which Redis frees the lock even if the method is still running, in the same formats.
+	 * Empty (recommended) means no fixed lease: Redisson's watchdog renews the lock while the method runs, and a
+	 * crashed instance's lock lapses after {@code order-lock.watchdog-timeout}.
+	 */
+	String leaseTime() default "";
+
+}

@@ -1,0 +1,95 @@
+package dev.orderlock;
+
+import org.redisson.api.RedissonClient;
+import org.redisson.spring.starter.RedissonAutoConfigurationCustomizer;
+
+import org.springframework.aop.Advisor;
+import org.springframework.aop.support.DefaultPointcutAdvisor;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.Role;
+import org.springframework.util.function.SingletonSupplier;
+
+/**
+ * Auto-configuration of {@link OrderLock}: an {@link OrderLockTemplate} on the application's own
+ * {@link RedissonClient}, and the advisor that applies it to annotated methods. Active when a {@code RedissonClient}
+ * bean exists; {@code order-lock.enabled=false} removes the advisor (methods then run unlocked, loudly logged).
+ */
+@AutoConfiguration(afterName = { "org.redisson.spring.starter.RedissonAutoConfigurationV4",
+		"org.redisson.spring.starter.RedissonAutoConfigurationV2" })
+@ConditionalOnClass(RedissonClient.class)
+@ConditionalOnBean(RedissonClient.class)
+@EnableConfigurationProperties(OrderLockProperties.class)
+public final class OrderLockAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	OrderLockTemplate orderLockTemplate(RedissonClient redissonClient, OrderLockProperties properties) {
+		return new OrderLockTemplate(redissonClient, properties.getKeyPrefix(), properties.getWaitTime());
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(RedissonAutoConfigurationCustomizer.class)
+	@ConditionalOnProperty("order-lock.watchdog-timeout")
+	static class WatchdogConfiguration {
+
+		@Bean
+		RedissonAutoConfigurationCustomizer orderLockWatchdogCustomizer(OrderLockProperties properties) {
+			long millis = properties.getWatchdogTimeout().toMillis();
+			return (config) -> config.setLockWatchdogTimeout(millis);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnBooleanProperty(name = "order-lock.enabled", matchIfMissing = true)
+	@Import(OrderLockProxyRegistrar.class)
+	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+	static class AdvisorConfiguration {
+
+		@Bean
+		@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+		static LockOperationSource orderLockOperationSource() {
+			return new LockOperationSource();
+		}
+
+		@Bean
+		@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+		static OrderLockBeanValidator orderLockBeanValidator(LockOperationSource orderLockOperationSource) {
+			return new OrderLockBeanValidator(orderLockOperationSource);
+		}
+
+		@Bean
+		@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+		Advisor orderLockAdvisor(LockOperationSource source, ObjectProvider<OrderLockTemplate> template,
+				OrderLockProperties properties) {
+			OrderLockInterceptor interceptor = new OrderLockInterceptor(source, SingletonSupplier.of(template::getObject));
+			DefaultPointcutAdvisor advisor = new DefaultPointcutAdvisor(new OrderLockPointcut(source), interceptor);
+			advisor.setOrder(properties.getAdvisorOrder());
+			return advisor;
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnBooleanProperty(name = "order-lock.enabled", havingValue = false)
+	static class DisabledConfiguration {
+
+		@Bean
+		OrderLockDisabledWarning orderLockDisabledWarning() {
+			return new OrderLockDisabledWarning();
+		}
+
+	}
+
+}

@@ -1,0 +1,135 @@
+package dev.orderlock;
+
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.aopalliance.aop.Advice;
+
+import org.springframework.aop.Advisor;
+import org.springframework.aop.framework.Advised;
+import org.springframework.aop.framework.AopProxyUtils;
+import org.springframework.aop.support.AopUtils;
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.core.MethodIntrospector;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.util.ReflectionUtils;
+
+/**
+ * Fails the start-up, instead of letting a guarded method run unlocked later, when an {@link OrderLock} bean cannot
+ * work: an expression or duration that does not parse, a method the proxy cannot intercept, a bean that was not
+ * proxied at all, or a transaction advisor that would commit outside the lock.
+ * <p>
+ * Runs after the auto-proxy creator, so it sees the bean as callers will.
+ */
+final class OrderLockBeanValidator implements BeanPostProcessor, Ordered {
+
+	private static final String TRANSACTION_INTERCEPTOR = "org.springframework.transaction.interceptor.TransactionInterceptor";
+
+	private final LockOperationSource operationSource;
+
+	private final Map<Class<?>, List<Method>> lockedMethods = new ConcurrentHashMap<>(256);
+
+	OrderLockBeanValidator(LockOperationSource operationSource) {
+		this.operationSource = operationSource;
+	}
+
+	@Override
+	public int getOrder() {
+		return Ordered.LOWEST_PRECEDENCE;
+	}
+
+	@Override
+	public Object postProcessAfterInitialization(Object bean, String beanName) {
+		Class<?> targetClass = AopProxyUtils.ultimateTargetClass(bean);
+		List<Method> methods = this.lockedMethods.computeIfAbsent(targetClass, OrderLockBeanValidator::findLocked);
+		if (methods.isEmpty()) {
+			return bean;
+		}
+		for (Method method : methods) {
+			checkInterceptable(bean, method);
+			// Parses the expression and durations now: a typo fails the start-up, not the first request.
+			this.operationSource.getOperation(method, targetClass);
+		}
+		checkAdvised(bean, beanName, methods.get(0));
+		return bean;
+	}
+
+	private static List<Method> findLocked(Class<?> targetClass) {
+		return List.copyOf(MethodIntrospector
+			.selectMethods(targetClass,
+					(MethodIntrospector.MetadataLookup<OrderLock>) (method) -> AnnotatedElementUtils
+						.findMergedAnnotation(method, OrderLock.class))
+			.keySet());
+	}
+
+	private static void checkInterceptable(Object bean, Method method) {
+		int modifiers = method.getModifiers();
+		String reason = null;
+		if (Modifier.isStatic(modifiers)) {
+			reason = "is static";
+		}
+		else if (Modifier.isPrivate(modifiers)) {
+			reason = "is private";
+		}
+		else if (AopUtils.isJdkDynamicProxy(bean)) {
+			if (ReflectionUtils.findMethod(bean.getClass(), method.getName(), method.getParameterTypes()) == null) {
+				reason = "is not declared on any interface of its JDK proxy";
+			}
+		}
+		else if (Modifier.isFinal(modifiers)) {
+			reason = "is final";
+		}
+		if (reason != null) {
+			throw new OrderLockDefinitionException(method,
+					reason + ", so the proxy cannot intercept it and it would run without the lock",
+					"Make it a public, non-final instance method called through the bean (or use OrderLockTemplate "
+							+ "inside it).",
+					null);
+		}
+	}
+
+	private static void checkAdvised(Object bean, String beanName, Method method) {
+		int lockIndex = -1;
+		int transactionIndex = -1;
+		if (bean instanceof Advised advised) {
+			Advisor[] advisors = advised.getAdvisors();
+			for (int i = 0; i < advisors.length; i++) {
+				Advice advice = advisors[i].getAdvice();
+				if (advice instanceof OrderLockInterceptor && lockIndex < 0) {
+					lockIndex = i;
+				}
+				else if (isTransactionInterceptor(advice) && transactionIndex < 0) {
+					transactionIndex = i;
+				}
+			}
+		}
+		if (lockIndex < 0) {
+			throw new OrderLockDefinitionException(method, "belongs to bean '" + beanName
+					+ "', which was not proxied by order-lock, so it would run without the lock",
+					"Let Spring create the bean normally: it must not be needed by a BeanPostProcessor or created "
+							+ "before the auto-proxy creator, and must not be built with 'new'.",
+					null);
+		}
+		if (transactionIndex >= 0 && transactionIndex < lockIndex) {
+			throw new OrderLockDefinitionException(method, "runs inside its transaction advisor on bean '" + beanName
+					+ "', so the lock would be released before the commit and another instance could read the old "
+					+ "state", "Give order-lock.advisor-order a lower value than the transaction advisor's order "
+							+ "(@EnableTransactionManagement(order = ...)).",
+					null);
+		}
+	}
+
+	private static boolean isTransactionInterceptor(Advice advice) {
+		for (Class<?> type = advice.getClass(); type != null; type = type.getSuperclass()) {
+			if (type.getName().equals(TRANSACTION_INTERCEPTOR)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+}

@@ -1,0 +1,84 @@
+package dev.orderlock;
+
+import java.time.Duration;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.core.Ordered;
+
+/**
+ * Configuration of order-lock, under {@code order-lock.*}.
+ */
+@ConfigurationProperties("order-lock")
+public class OrderLockProperties {
+
+	/** Order of the lock advisor; lower than the transaction advisor's so the lock outlives the commit. */
+	public static final int DEFAULT_ADVISOR_ORDER = Ordered.LOWEST_PRECEDENCE - 100;
+
+	/**
+	 * Whether methods annotated with @OrderLock are locked. When false they run WITHOUT any lock (only for showing the
+	 * race in a demo or a test; never in production).
+	 */
+	private boolean enabled = true;
+
+	/** Prefix of every lock's Redis key, which is "<prefix>:<resolved key>". */
+	private String keyPrefix = "order-lock";
+
+	/** How long to wait for a busy lock when the annotation does not say. */
+	private Duration waitTime = Duration.ofSeconds(5);
+
+	/**
+	 * Lease of a lock without a fixed lease time, renewed by Redisson's watchdog every third of it while the method
+	 * runs; also how long a crashed instance's lock stays. Handed to Redisson's lockWatchdogTimeout when order-lock's
+	 * auto-configuration customizes the RedissonClient; unset keeps Redisson's (30s unless configured there).
+	 */
+	private @Nullable Duration watchdogTimeout;
+
+	/**
+	 * Order of the lock advisor among other advisors. Must be lower (outer) than the transaction advisor's
+	 * (Ordered.LOWEST_PRECEDENCE by default) so the lock is released after the commit.
+	 */
+	private int advisorOrder = DEFAULT_ADVISOR_ORDER;
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public String getKeyPrefix() {
+		return this.keyPrefix;
+	}
+
+	public void setKeyPrefix(String keyPrefix) {
+		this.keyPrefix = keyPrefix;
+	}
+
+	public Duration getWaitTime() {
+		return this.waitTime;
+	}
+
+	public void setWaitTime(Duration waitTime) {
+		this.waitTime = waitTime;
+	}
+
+	public @Nullable Duration getWatchdogTimeout() {
+		return this.watchdogTimeout;
+	}
+
+	public void setWatchdogTimeout(@Nullable Duration watchdogTimeout) {
+		this.watchdogTimeout = watchdogTimeout;
+	}
+
+	public int getAdvisorOrder() {
+		return this.advisorOrder;
+	}
+
+	public void setAdvisorOrder(int advisorOrder) {
+		this.advisorOrder = advisorOrder;
+	}
+
+}

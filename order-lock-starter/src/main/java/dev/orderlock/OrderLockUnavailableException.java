@@ -1,0 +1,23 @@
+package dev.orderlock;
+
+/**
+ * Redis could not be reached (or answered with an error) while acquiring the lock of an order; the guarded method
+ * did not run. Distinct from {@link OrderLockTimeoutException}: the order may well be free, but nobody can tell.
+ * Usually answered as HTTP 503. How long the caller waits for an unreachable Redis is bounded by the wait time plus
+ * Redisson's {@code timeout}, {@code retryAttempts} and {@code retryDelay}.
+ */
+public class OrderLockUnavailableException extends OrderLockException {
+
+	private final String key;
+
+	public OrderLockUnavailableException(String key, String message, Throwable cause) {
+		super(message, cause);
+		this.key = key;
+	}
+
+	/** The resolved key (without the prefix), e.g. the order id. */
+	public String getKey() {
+		return this.key;
+	}
+
+}
