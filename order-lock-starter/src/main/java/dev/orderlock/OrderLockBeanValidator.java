@@ -4,15 +4,21 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.aopalliance.aop.Advice;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.Advisor;
 import org.springframework.aop.framework.Advised;
 import org.springframework.aop.framework.AopProxyUtils;
 import org.springframework.aop.support.AopUtils;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanFactoryAware;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.core.MethodIntrospector;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.AnnotatedElementUtils;
@@ -25,13 +31,18 @@ import org.springframework.util.ReflectionUtils;
  * <p>
  * Runs after the auto-proxy creator, so it sees the bean as callers will.
  */
-final class OrderLockBeanValidator implements BeanPostProcessor, Ordered {
+final class OrderLockBeanValidator
+		implements BeanPostProcessor, Ordered, SmartInitializingSingleton, BeanFactoryAware {
 
 	private static final String TRANSACTION_INTERCEPTOR = "org.springframework.transaction.interceptor.TransactionInterceptor";
 
 	private final LockOperationSource operationSource;
 
 	private final Map<Class<?>, List<Method>> lockedMethods = new ConcurrentHashMap<>(256);
+
+	private final Set<String> validatedBeans = ConcurrentHashMap.newKeySet();
+
+	private @Nullable ConfigurableListableBeanFactory beanFactory;
 
 	OrderLockBeanValidator(LockOperationSource operationSource) {
 		this.operationSource = operationSource;
@@ -43,11 +54,41 @@ final class OrderLockBeanValidator implements BeanPostProcessor, Ordered {
 	}
 
 	@Override
+	public void setBeanFactory(BeanFactory beanFactory) {
+		if (beanFactory instanceof ConfigurableListableBeanFactory listable) {
+			this.beanFactory = listable;
+		}
+	}
+
+	@Override
 	public Object postProcessAfterInitialization(Object bean, String beanName) {
+		validate(bean, beanName);
+		this.validatedBeans.add(beanName);
+		return bean;
+	}
+
+	/**
+	 * Catches singletons this post-processor never saw: created before it was registered (e.g. needed by another
+	 * BeanPostProcessor, hence never proxied either) or registered as ready-made objects.
+	 */
+	@Override
+	public void afterSingletonsInstantiated() {
+		if (this.beanFactory == null) {
+			return;
+		}
+		for (String beanName : this.beanFactory.getSingletonNames()) {
+			Object bean = this.beanFactory.getSingleton(beanName);
+			if (bean != null && !this.validatedBeans.contains(beanName)) {
+				validate(bean, beanName);
+			}
+		}
+	}
+
+	private void validate(Object bean, String beanName) {
 		Class<?> targetClass = AopProxyUtils.ultimateTargetClass(bean);
 		List<Method> methods = this.lockedMethods.computeIfAbsent(targetClass, OrderLockBeanValidator::findLocked);
 		if (methods.isEmpty()) {
-			return bean;
+			return;
 		}
 		for (Method method : methods) {
 			checkInterceptable(bean, method);
@@ -55,7 +96,6 @@ final class OrderLockBeanValidator implements BeanPostProcessor, Ordered {
 			this.operationSource.getOperation(method, targetClass);
 		}
 		checkAdvised(bean, beanName, methods.get(0));
-		return bean;
 	}
 
 	private static List<Method> findLocked(Class<?> targetClass) {

@@ -1,0 +1,237 @@
+package dev.orderlock;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import dev.orderlock.testredis.TestRedis;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.redisson.api.RedissonClient;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * {@link OrderLockTemplate} against a real Redis, with two RedissonClients standing for two application instances.
+ */
+@Timeout(60)
+@ExtendWith(OutputCaptureExtension.class)
+class OrderLockTemplateTests {
+
+	private static RedissonClient instanceA;
+
+	private static RedissonClient instanceB;
+
+	private final ExecutorService executor = Executors.newCachedThreadPool();
+
+	private String prefix;
+
+	private OrderLockTemplate templateA;
+
+	private OrderLockTemplate templateB;
+
+	@BeforeAll
+	static void startClients() {
+		instanceA = TestClients.newClient(TestRedis.shared());
+		instanceB = TestClients.newClient(TestRedis.shared());
+	}
+
+	@AfterAll
+	static void stopClients() {
+		instanceA.shutdown();
+		instanceB.shutdown();
+	}
+
+	@BeforeEach
+	void createTemplates() {
+		this.prefix = TestClients.uniquePrefix();
+		this.templateA = new OrderLockTemplate(instanceA, this.prefix, Duration.ofSeconds(5));
+		this.templateB = new OrderLockTemplate(instanceB, this.prefix, Duration.ofSeconds(5));
+	}
+
+	@AfterEach
+	void stopExecutor() {
+		this.executor.shutdownNow();
+	}
+
+	@Test
+	void lockIsTheRedissonLockNamedPrefixColonKey() {
+		boolean lockedInside = this.templateA.execute("42", () -> instanceB.getLock(this.prefix + ":42").isLocked());
+		assertThat(lockedInside).isTrue();
+		assertThat(instanceB.getLock(this.prefix + ":42").isLocked()).isFalse();
+	}
+
+	@Test
+	void otherInstanceWaitsUntilTheHolderReturns() throws Exception {
+		CountDownLatch entered = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
+		CompletableFuture<Void> holder = CompletableFuture.runAsync(() -> this.templateA.run("42", () -> {
+			entered.countDown();
+			await(release);
+		}), this.executor);
+		assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+		AtomicBoolean ranWhileHeld = new AtomicBoolean();
+		CompletableFuture<String> waiter = CompletableFuture.supplyAsync(
+				() -> this.templateB.execute("42", () -> ranWhileHeld.get() ? "overlap" : "after"), this.executor);
+		Thread.sleep(300);
+		assertThat(waiter).isNotDone();
+		release.countDown();
+		holder.get(10, TimeUnit.SECONDS);
+		assertThat(waiter.get(10, TimeUnit.SECONDS)).isEqualTo("after");
+	}
+
+	@Test
+	void differentOrdersDoNotWaitForEachOther() throws Exception {
+		CountDownLatch release = new CountDownLatch(1);
+		CountDownLatch entered = new CountDownLatch(1);
+		CompletableFuture<Void> holder = CompletableFuture.runAsync(() -> this.templateA.run("1", () -> {
+			entered.countDown();
+			await(release);
+		}), this.executor);
+		assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+		assertThat(this.templateB.execute("2", Duration.ZERO, null, () -> "ran")).isEqualTo("ran");
+		release.countDown();
+		holder.get(10, TimeUnit.SECONDS);
+	}
+
+	@Test
+	void busyLockTimesOutWithKeyAndWaitTimeAndDoesNotRunTheCode() throws Exception {
+		CountDownLatch entered = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
+		CompletableFuture<Void> holder = CompletableFuture.runAsync(() -> this.templateA.run("42", () -> {
+			entered.countDown();
+			await(release);
+		}), this.executor);
+		assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+		AtomicBoolean ran = new AtomicBoolean();
+		try {
+			assertThatThrownBy(() -> this.templateB.execute("42", Duration.ofMillis(200), null, () -> ran.getAndSet(true)))
+				.isInstanceOfSatisfying(OrderLockTimeoutException.class, (ex) -> {
+					assertThat(ex.getKey()).isEqualTo("42");
+					assertThat(ex.getWaitTime()).isEqualTo(Duration.ofMillis(200));
+					assertThat(ex.getMessage()).contains(this.prefix + ":42").contains("PT0.2S");
+				});
+			assertThat(ran).isFalse();
+		}
+		finally {
+			release.countDown();
+			holder.get(10, TimeUnit.SECONDS);
+		}
+	}
+
+	@Test
+	void exceptionInsideTheCodeReachesTheCallerAndReleasesTheLock() {
+		IllegalStateException failure = new IllegalStateException("payment declined");
+		assertThatThrownBy(() -> this.templateA.run("42", () -> {
+			throw failure;
+		})).isSameAs(failure);
+		assertThat(instanceB.getLock(this.prefix + ":42").isLocked()).isFalse();
+		assertThat(this.templateB.execute("42", Duration.ZERO, null, () -> "free")).isEqualTo("free");
+	}
+
+	@Test
+	void reentrantOnTheSameThread() {
+		String result = this.templateA.execute("42",
+				() -> this.templateA.execute("42", Duration.ZERO, null, () -> "nested"));
+		assertThat(result).isEqualTo("nested");
+		assertThat(instanceB.getLock(this.prefix + ":42").isLocked()).isFalse();
+	}
+
+	@Test
+	void interruptWhileWaitingFailsAndKeepsTheInterruptFlag() throws Exception {
+		CountDownLatch entered = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
+		CompletableFuture<Void> holder = CompletableFuture.runAsync(() -> this.templateA.run("42", () -> {
+			entered.countDown();
+			await(release);
+		}), this.executor);
+		assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+		AtomicReference<Throwable> failure = new AtomicReference<>();
+		AtomicBoolean flagAfter = new AtomicBoolean();
+		AtomicBoolean ran = new AtomicBoolean();
+		Thread waiter = new Thread(() -> {
+			try {
+				this.templateB.execute("42", Duration.ofSeconds(20), null, () -> ran.getAndSet(true));
+			}
+			catch (Throwable ex) {
+				failure.set(ex);
+			}
+			flagAfter.set(Thread.currentThread().isInterrupted());
+		});
+		waiter.start();
+		Thread.sleep(300);
+		waiter.interrupt();
+		waiter.join(10_000);
+		release.countDown();
+		holder.get(10, TimeUnit.SECONDS);
+		assertThat(failure.get()).isInstanceOf(OrderLockException.class).hasMessageContaining("Interrupted");
+		assertThat(flagAfter).isTrue();
+		assertThat(ran).isFalse();
+	}
+
+	@Test
+	void blankKeyIsRejectedWithoutRunningTheCode() {
+		AtomicBoolean ran = new AtomicBoolean();
+		assertThatThrownBy(() -> this.templateA.execute(" ", () -> ran.getAndSet(true)))
+			.isInstanceOf(OrderLockException.class)
+			.hasMessageContaining("blank");
+		assertThat(ran).isFalse();
+	}
+
+	@Test
+	void leaseLostWhileRunningIsLoggedAndTheResultIsKept(CapturedOutput output) {
+		String result = this.templateA.execute("42", Duration.ZERO, Duration.ofMillis(300), () -> {
+			sleep(Duration.ofMillis(800));
+			return "paid";
+		});
+		assertThat(result).isEqualTo("paid");
+		assertThat(output).contains("Lock '" + this.prefix + ":42'").contains("was lost before it was released");
+	}
+
+	@Test
+	void failureOfTheCodeIsKeptWhenTheLeaseWasLost(CapturedOutput output) {
+		IllegalStateException failure = new IllegalStateException("declined");
+		assertThatThrownBy(() -> this.templateA.execute("42", Duration.ZERO, Duration.ofMillis(300), () -> {
+			sleep(Duration.ofMillis(800));
+			throw failure;
+		})).isSameAs(failure);
+		assertThat(output).contains("was lost before it was released");
+	}
+
+	static void await(CountDownLatch latch) {
+		try {
+			if (!latch.await(30, TimeUnit.SECONDS)) {
+				throw new IllegalStateException("latch not released");
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	static void sleep(Duration duration) {
+		try {
+			Thread.sleep(duration.toMillis());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+}
