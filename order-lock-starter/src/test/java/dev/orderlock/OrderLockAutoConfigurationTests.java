@@ -1,0 +1,134 @@
+package dev.orderlock;
+
+import java.time.Duration;
+
+import dev.orderlock.testredis.TestRedis;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.redisson.api.RedissonClient;
+import org.redisson.spring.starter.RedissonAutoConfigurationV4;
+
+import org.springframework.aop.Advisor;
+import org.springframework.aop.support.AopUtils;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * When {@link OrderLockAutoConfiguration} applies, what it registers, and what a user can change.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class OrderLockAutoConfigurationTests {
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(AopAutoConfiguration.class, OrderLockAutoConfiguration.class));
+
+	private final ApplicationContextRunner withRedisson = this.runner
+		.withConfiguration(AutoConfigurations.of(RedissonAutoConfigurationV4.class))
+		.withPropertyValues("spring.data.redis.host=" + TestRedis.shared().host(),
+				"spring.data.redis.port=" + TestRedis.shared().port());
+
+	@Test
+	void backsOffWithoutARedissonClient() {
+		this.runner.run((context) -> assertThat(context).doesNotHaveBean(OrderLockTemplate.class)
+			.doesNotHaveBean(Advisor.class));
+	}
+
+	@Test
+	void backsOffWithoutRedissonOnTheClasspath() {
+		this.runner.withClassLoader(new FilteredClassLoader(RedissonClient.class))
+			.run((context) -> assertThat(context).doesNotHaveBean(OrderLockTemplate.class));
+	}
+
+	@Test
+	void locksThroughTheApplicationsOwnRedissonClient() {
+		this.runner.withBean(RedissonClient.class, () -> TestClients.newClient(TestRedis.shared()))
+			.withBean(Orders.class)
+			.withPropertyValues("order-lock.key-prefix=own-client")
+			.run((context) -> {
+				RedissonClient client = context.getBean(RedissonClient.class);
+				assertThat(context).hasSingleBean(OrderLockTemplate.class).hasSingleBean(RedissonClient.class);
+				assertThat(context.getBean(Orders.class).pay(7L, client, "own-client:7")).isTrue();
+				client.shutdown();
+			});
+	}
+
+	@Test
+	void disabledLeavesMethodsUnlockedAndSaysSoLoudly(CapturedOutput output) {
+		this.withRedisson.withBean(Orders.class).withPropertyValues("order-lock.enabled=false").run((context) -> {
+			assertThat(context).hasNotFailed().doesNotHaveBean(Advisor.class);
+			assertThat(AopUtils.isAopProxy(context.getBean(Orders.class))).isFalse();
+			assertThat(output).contains("order-lock.enabled=false").contains("WITHOUT any lock");
+		});
+	}
+
+	@Test
+	void usersOwnTemplateReplacesOurs() {
+		this.withRedisson.withUserConfiguration(OwnTemplateConfiguration.class)
+			.run((context) -> assertThat(context).getBean(OrderLockTemplate.class)
+				.isSameAs(context.getBean("myTemplate")));
+	}
+
+	@Test
+	void watchdogTimeoutIsHandedToRedisson() {
+		this.withRedisson.withPropertyValues("order-lock.watchdog-timeout=7s")
+			.run((context) -> assertThat(context.getBean(RedissonClient.class).getConfig().getLockWatchdogTimeout())
+				.isEqualTo(Duration.ofSeconds(7).toMillis()));
+	}
+
+	@Test
+	void proxiesEvenWhenBootsAopAutoConfigurationIsOff() {
+		this.withRedisson.withBean(Orders.class)
+			.withPropertyValues("spring.aop.auto=false", "order-lock.key-prefix=no-boot-aop")
+			.run((context) -> {
+				Orders orders = context.getBean(Orders.class);
+				assertThat(AopUtils.isAopProxy(orders)).isTrue();
+				assertThat(orders.pay(8L, context.getBean(RedissonClient.class), "no-boot-aop:8")).isTrue();
+			});
+	}
+
+	@Test
+	void advisorOrderDefaultsToJustOutsideTransactionsAndIsConfigurable() {
+		this.withRedisson.run((context) -> assertThat(((Ordered) context.getBean(Advisor.class)).getOrder())
+			.isEqualTo(Ordered.LOWEST_PRECEDENCE - 100));
+		this.withRedisson.withPropertyValues("order-lock.advisor-order=5")
+			.run((context) -> assertThat(((Ordered) context.getBean(Advisor.class)).getOrder()).isEqualTo(5));
+	}
+
+	@Test
+	void blankKeyPrefixFailsTheStartup() {
+		this.withRedisson.withPropertyValues("order-lock.key-prefix= ").run((context) -> assertThat(context)
+			.getFailure()
+			.rootCause()
+			.hasMessageContaining("order-lock.key-prefix"));
+	}
+
+	static class Orders {
+
+		/** Whether the caller's thread holds {@code expectedLock} while this runs. */
+		@OrderLock(key = "#orderId")
+		public boolean pay(long orderId, RedissonClient client, String expectedLock) {
+			return client.getLock(expectedLock).isHeldByCurrentThread();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class OwnTemplateConfiguration {
+
+		@Bean
+		OrderLockTemplate myTemplate(RedissonClient redissonClient) {
+			return new OrderLockTemplate(redissonClient, "mine", Duration.ofSeconds(1));
+		}
+
+	}
+
+}

@@ -1,0 +1,242 @@
+package dev.orderlock;
+
+import javax.sql.DataSource;
+
+import dev.orderlock.testredis.TestRedis;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.PriorityOrdered;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.embedded.EmbeddedDatabaseBuilder;
+import org.springframework.jdbc.datasource.embedded.EmbeddedDatabaseType;
+import org.springframework.transaction.annotation.EnableTransactionManagement;
+import org.springframework.transaction.annotation.Transactional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * An {@link OrderLock} that cannot work fails the application's start-up, naming the method and the fix, instead of
+ * running unlocked or failing on the first request.
+ */
+class StartupValidationTests {
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(AopAutoConfiguration.class,
+				org.redisson.spring.starter.RedissonAutoConfigurationV4.class, OrderLockAutoConfiguration.class))
+		.withPropertyValues("spring.data.redis.host=" + TestRedis.shared().host(),
+				"spring.data.redis.port=" + TestRedis.shared().port());
+
+	@Test
+	void keyExpressionTypoFailsTheStartupNamingMethodAndExpression() {
+		this.runner.withBean(BadExpression.class).run((context) -> {
+			OrderLockDefinitionException failure = definitionFailure(context.getStartupFailure());
+			assertThat(failure.getMessage()).contains("BadExpression.pay(long)").contains("'#orderId +'");
+			FailureAnalysis analysis = new OrderLockDefinitionFailureAnalyzer().analyze(context.getStartupFailure());
+			assertThat(analysis.getDescription()).contains("BadExpression.pay(long)");
+			assertThat(analysis.getAction()).contains("Fix the SpEL expression");
+		});
+	}
+
+	@Test
+	void missingKeyFailsTheStartup() {
+		this.runner.withBean(NoKey.class)
+			.run((context) -> assertThat(definitionFailure(context.getStartupFailure()).getMessage())
+				.contains("NoKey.pay(long)")
+				.contains("has no key"));
+	}
+
+	@Test
+	void unparsableDurationFailsTheStartup() {
+		this.runner.withBean(BadDuration.class)
+			.run((context) -> assertThat(definitionFailure(context.getStartupFailure()).getMessage())
+				.contains("BadDuration.pay(long)")
+				.contains("waitTime 'soon'"));
+	}
+
+	@Test
+	void unresolvedPlaceholderFailsTheStartup() {
+		this.runner.withBean(MissingPlaceholder.class).run((context) -> assertThat(context).hasFailed());
+	}
+
+	@Test
+	void privateMethodFailsTheStartup() {
+		this.runner.withBean(PrivateMethod.class)
+			.run((context) -> assertThat(definitionFailure(context.getStartupFailure()).getMessage())
+				.contains("PrivateMethod.pay(long)")
+				.contains("is private"));
+	}
+
+	@Test
+	void finalMethodFailsTheStartup() {
+		this.runner.withBean(FinalMethod.class)
+			.run((context) -> assertThat(definitionFailure(context.getStartupFailure()).getMessage())
+				.contains("FinalMethod.pay(long)")
+				.contains("is final"));
+	}
+
+	@Test
+	void beanCreatedBeforeTheProxyCreatorFailsTheStartup() {
+		this.runner.withUserConfiguration(EarlyBeanConfiguration.class)
+			.run((context) -> assertThat(definitionFailure(context.getStartupFailure()).getMessage())
+				.contains("EarlyBean.pay(long)")
+				.contains("was not proxied"));
+	}
+
+	@Test
+	void transactionAdvisorOutsideTheLockFailsTheStartup() {
+		this.runner.withUserConfiguration(TransactionOutsideConfiguration.class)
+			.run((context) -> assertThat(definitionFailure(context.getStartupFailure()).getMessage())
+				.contains("TransactionalOrders.pay(long)")
+				.contains("released before the commit"));
+	}
+
+	@Test
+	void transactionAdvisorInsideTheLockStarts() {
+		this.runner.withUserConfiguration(TransactionInsideConfiguration.class)
+			.run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	private static OrderLockDefinitionException definitionFailure(Throwable failure) {
+		assertThat(failure).isNotNull();
+		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+			if (cause instanceof OrderLockDefinitionException definition) {
+				return definition;
+			}
+		}
+		throw new AssertionError("No OrderLockDefinitionException in the start-up failure", failure);
+	}
+
+	static class BadExpression {
+
+		@OrderLock(key = "#orderId +")
+		public void pay(long orderId) {
+		}
+
+	}
+
+	static class NoKey {
+
+		@OrderLock
+		public void pay(long orderId) {
+		}
+
+	}
+
+	static class BadDuration {
+
+		@OrderLock(key = "#orderId", waitTime = "soon")
+		public void pay(long orderId) {
+		}
+
+	}
+
+	static class MissingPlaceholder {
+
+		@OrderLock(key = "#orderId", waitTime = "${no.such.property}")
+		public void pay(long orderId) {
+		}
+
+	}
+
+	static class PrivateMethod {
+
+		@OrderLock(key = "#orderId")
+		private void pay(long orderId) {
+		}
+
+	}
+
+	static class FinalMethod {
+
+		@OrderLock(key = "#orderId")
+		public final void pay(long orderId) {
+		}
+
+	}
+
+	static class EarlyBean {
+
+		@OrderLock(key = "#orderId")
+		public void pay(long orderId) {
+		}
+
+	}
+
+	/** A PriorityOrdered post-processor that needs the bean gets it before any proxy creator exists. */
+	static class NeedsEarlyBean implements BeanPostProcessor, PriorityOrdered {
+
+		NeedsEarlyBean(EarlyBean bean) {
+		}
+
+		@Override
+		public int getOrder() {
+			return 0;
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class EarlyBeanConfiguration {
+
+		@Bean
+		static EarlyBean earlyBean() {
+			return new EarlyBean();
+		}
+
+		@Bean
+		static NeedsEarlyBean needsEarlyBean(EarlyBean earlyBean) {
+			return new NeedsEarlyBean(earlyBean);
+		}
+
+	}
+
+	static class TransactionalOrders {
+
+		@OrderLock(key = "#orderId")
+		@Transactional
+		public void pay(long orderId) {
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class TransactionBeans {
+
+		@Bean
+		DataSource dataSource() {
+			return new EmbeddedDatabaseBuilder().setType(EmbeddedDatabaseType.H2).generateUniqueName(true).build();
+		}
+
+		@Bean
+		DataSourceTransactionManager transactionManager(DataSource dataSource) {
+			return new DataSourceTransactionManager(dataSource);
+		}
+
+		@Bean
+		TransactionalOrders transactionalOrders() {
+			return new TransactionalOrders();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableTransactionManagement(order = Ordered.HIGHEST_PRECEDENCE)
+	static class TransactionOutsideConfiguration extends TransactionBeans {
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableTransactionManagement
+	static class TransactionInsideConfiguration extends TransactionBeans {
+
+	}
+
+}
