@@ -36,7 +36,11 @@ final class RedisProcess extends TestRedis {
 	}
 
 	static RedisProcess launch() {
-		File binary = findBinary();
+		File binary = binaryOnPath();
+		return launch((binary != null) ? binary : embeddedBinary());
+	}
+
+	static RedisProcess launch(File binary) {
 		IllegalStateException last = null;
 		// A free port can be taken between probing and binding; a few tries make that race harmless.
 		for (int attempt = 0; attempt < 5; attempt++) {
@@ -56,7 +60,7 @@ final class RedisProcess extends TestRedis {
 		throw new IllegalStateException("Could not start " + binary + " on a free port", last);
 	}
 
-	static File findBinary() {
+	static File binaryOnPath() {
 		String path = System.getenv("PATH");
 		if (path != null) {
 			for (String dir : path.split(File.pathSeparator)) {
@@ -66,6 +70,10 @@ final class RedisProcess extends TestRedis {
 				}
 			}
 		}
+		return null;
+	}
+
+	static File embeddedBinary() {
 		try {
 			File shipped = ExecutableProvider.newJarResourceProvider().get();
 			shipped.setExecutable(true);
