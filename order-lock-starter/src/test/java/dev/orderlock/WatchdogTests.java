@@ -47,7 +47,7 @@ class WatchdogTests {
 				Thread.sleep(100);
 			}
 			running.get();
-			assertThat(attempts).isGreaterThan(20);
+			assertThat(attempts).as("the other instance kept trying throughout").isGreaterThan(10);
 			assertThat(seenFromOther.tryLock(0, 10_000, TimeUnit.MILLISECONDS)).isTrue();
 			seenFromOther.unlock();
 		}
