@@ -5,9 +5,6 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.orderlock.testredis.TestRedis;
@@ -78,35 +75,19 @@ class OrderLockAnnotationTests {
 
 	@Test
 	void differentMethodsWithTheSameKeyShareOneLock() throws Exception {
-		CountDownLatch entered = new CountDownLatch(1);
-		CountDownLatch release = new CountDownLatch(1);
-		CompletableFuture<Void> paying = CompletableFuture.runAsync(() -> this.checkout.pay(47L, entered, release));
-		assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
-		try {
+		try (HeldLock paying = HeldLock.hold((body) -> this.checkout.pay(47L, body))) {
 			int cancelsBefore = this.checkout.cancels();
 			assertThatThrownBy(() -> this.checkout.cancel(47L)).isInstanceOf(OrderLockTimeoutException.class);
 			assertThat(this.checkout.cancels()).as("cancel ran while pay held the order").isEqualTo(cancelsBefore);
 			assertThat(this.checkout.cancel(48L)).as("another order is not blocked").isTrue();
-		}
-		finally {
-			release.countDown();
-			paying.get(10, TimeUnit.SECONDS);
 		}
 		assertThat(this.checkout.cancel(47L)).isTrue();
 	}
 
 	@Test
 	void primitiveReturnTypeGetsAnExceptionNotANullWhenBusy() throws Exception {
-		CountDownLatch entered = new CountDownLatch(1);
-		CountDownLatch release = new CountDownLatch(1);
-		CompletableFuture<Void> paying = CompletableFuture.runAsync(() -> this.checkout.pay(49L, entered, release));
-		assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
-		try {
+		try (HeldLock paying = HeldLock.hold((body) -> this.checkout.pay(49L, body))) {
 			assertThatThrownBy(() -> this.checkout.countCancel(49L)).isInstanceOf(OrderLockTimeoutException.class);
-		}
-		finally {
-			release.countDown();
-			paying.get(10, TimeUnit.SECONDS);
 		}
 		assertThat(this.checkout.countCancel(49L)).isPositive();
 	}
@@ -152,18 +133,10 @@ class OrderLockAnnotationTests {
 
 	@Test
 	void placeholderInWaitTimeIsResolved() throws Exception {
-		CountDownLatch entered = new CountDownLatch(1);
-		CountDownLatch release = new CountDownLatch(1);
-		CompletableFuture<Void> paying = CompletableFuture.runAsync(() -> this.checkout.pay(51L, entered, release));
-		assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
-		try {
+		try (HeldLock paying = HeldLock.hold((body) -> this.checkout.pay(51L, body))) {
 			assertThatThrownBy(() -> this.checkout.cancelConfigured(51L))
 				.isInstanceOfSatisfying(OrderLockTimeoutException.class,
 						(ex) -> assertThat(ex.getWaitTime()).isEqualTo(Duration.ZERO));
-		}
-		finally {
-			release.countDown();
-			paying.get(10, TimeUnit.SECONDS);
 		}
 	}
 
@@ -263,9 +236,8 @@ class OrderLockAnnotationTests {
 		}
 
 		@OrderLock(key = "#orderId")
-		public void pay(long orderId, CountDownLatch entered, CountDownLatch release) {
-			entered.countDown();
-			OrderLockTemplateTests.await(release);
+		public void pay(long orderId, Runnable body) {
+			body.run();
 		}
 
 		@OrderLock(key = "#orderId", waitTime = "0")

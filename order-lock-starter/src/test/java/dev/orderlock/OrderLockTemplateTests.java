@@ -77,60 +77,34 @@ class OrderLockTemplateTests {
 
 	@Test
 	void otherInstanceWaitsUntilTheHolderReturns() throws Exception {
-		CountDownLatch entered = new CountDownLatch(1);
-		CountDownLatch release = new CountDownLatch(1);
-		CompletableFuture<Void> holder = CompletableFuture.runAsync(() -> this.templateA.run("42", () -> {
-			entered.countDown();
-			await(release);
-		}), this.executor);
-		assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
-		AtomicBoolean ranWhileHeld = new AtomicBoolean();
-		CompletableFuture<String> waiter = CompletableFuture.supplyAsync(
-				() -> this.templateB.execute("42", () -> ranWhileHeld.get() ? "overlap" : "after"), this.executor);
-		Thread.sleep(300);
-		assertThat(waiter).isNotDone();
-		release.countDown();
-		holder.get(10, TimeUnit.SECONDS);
+		CompletableFuture<String> waiter;
+		try (HeldLock held = HeldLock.hold((body) -> this.templateA.run("42", body))) {
+			waiter = CompletableFuture.supplyAsync(() -> this.templateB.execute("42", () -> "after"), this.executor);
+			Thread.sleep(300);
+			assertThat(waiter).as("entered while the other instance held the lock").isNotDone();
+		}
 		assertThat(waiter.get(10, TimeUnit.SECONDS)).isEqualTo("after");
 	}
 
 	@Test
 	void differentOrdersDoNotWaitForEachOther() throws Exception {
-		CountDownLatch release = new CountDownLatch(1);
-		CountDownLatch entered = new CountDownLatch(1);
-		CompletableFuture<Void> holder = CompletableFuture.runAsync(() -> this.templateA.run("1", () -> {
-			entered.countDown();
-			await(release);
-		}), this.executor);
-		assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
-		assertThat(this.templateB.execute("2", Duration.ZERO, null, () -> "ran")).isEqualTo("ran");
-		release.countDown();
-		holder.get(10, TimeUnit.SECONDS);
+		try (HeldLock held = HeldLock.hold((body) -> this.templateA.run("1", body))) {
+			assertThat(this.templateB.execute("2", Duration.ZERO, null, () -> "ran")).isEqualTo("ran");
+		}
 	}
 
 	@Test
 	void busyLockTimesOutWithKeyAndWaitTimeAndDoesNotRunTheCode() throws Exception {
-		CountDownLatch entered = new CountDownLatch(1);
-		CountDownLatch release = new CountDownLatch(1);
-		CompletableFuture<Void> holder = CompletableFuture.runAsync(() -> this.templateA.run("42", () -> {
-			entered.countDown();
-			await(release);
-		}), this.executor);
-		assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
 		AtomicBoolean ran = new AtomicBoolean();
-		try {
+		try (HeldLock held = HeldLock.hold((body) -> this.templateA.run("42", body))) {
 			assertThatThrownBy(() -> this.templateB.execute("42", Duration.ofMillis(200), null, () -> ran.getAndSet(true)))
 				.isInstanceOfSatisfying(OrderLockTimeoutException.class, (ex) -> {
 					assertThat(ex.getKey()).isEqualTo("42");
 					assertThat(ex.getWaitTime()).isEqualTo(Duration.ofMillis(200));
 					assertThat(ex.getMessage()).contains(this.prefix + ":42").contains("PT0.2S");
 				});
-			assertThat(ran).isFalse();
 		}
-		finally {
-			release.countDown();
-			holder.get(10, TimeUnit.SECONDS);
-		}
+		assertThat(ran).isFalse();
 	}
 
 	@Test
@@ -153,31 +127,24 @@ class OrderLockTemplateTests {
 
 	@Test
 	void interruptWhileWaitingFailsAndKeepsTheInterruptFlag() throws Exception {
-		CountDownLatch entered = new CountDownLatch(1);
-		CountDownLatch release = new CountDownLatch(1);
-		CompletableFuture<Void> holder = CompletableFuture.runAsync(() -> this.templateA.run("42", () -> {
-			entered.countDown();
-			await(release);
-		}), this.executor);
-		assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
 		AtomicReference<Throwable> failure = new AtomicReference<>();
 		AtomicBoolean flagAfter = new AtomicBoolean();
 		AtomicBoolean ran = new AtomicBoolean();
-		Thread waiter = new Thread(() -> {
-			try {
-				this.templateB.execute("42", Duration.ofSeconds(20), null, () -> ran.getAndSet(true));
-			}
-			catch (Throwable ex) {
-				failure.set(ex);
-			}
-			flagAfter.set(Thread.currentThread().isInterrupted());
-		});
-		waiter.start();
-		Thread.sleep(300);
-		waiter.interrupt();
-		waiter.join(10_000);
-		release.countDown();
-		holder.get(10, TimeUnit.SECONDS);
+		try (HeldLock held = HeldLock.hold((body) -> this.templateA.run("42", body))) {
+			Thread waiter = new Thread(() -> {
+				try {
+					this.templateB.execute("42", Duration.ofSeconds(20), null, () -> ran.getAndSet(true));
+				}
+				catch (Throwable ex) {
+					failure.set(ex);
+				}
+				flagAfter.set(Thread.currentThread().isInterrupted());
+			});
+			waiter.start();
+			Thread.sleep(300);
+			waiter.interrupt();
+			waiter.join(10_000);
+		}
 		assertThat(failure.get()).isInstanceOf(OrderLockException.class).hasMessageContaining("Interrupted");
 		assertThat(flagAfter).isTrue();
 		assertThat(ran).isFalse();

@@ -3,12 +3,10 @@ package dev.orderlock;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import dev.orderlock.testredis.TestRedis;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.redisson.api.RedissonClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -20,28 +18,24 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @Timeout(90)
 class RedisOutageTests {
 
-	private static TestRedis redis;
-
-	private static RedissonClient client;
+	private static OwnRedis own;
 
 	@BeforeAll
 	static void start() {
-		redis = TestRedis.start();
-		client = TestClients.newClient(redis);
+		own = OwnRedis.start();
 	}
 
 	@AfterAll
 	static void stop() {
-		client.shutdown();
-		redis.close();
+		own.close();
 	}
 
 	@Test
 	void redisDownFailsClosedPromptlyAndRecoversWhenItIsBack() {
-		OrderLockTemplate template = new OrderLockTemplate(client, TestClients.uniquePrefix(), Duration.ofSeconds(1));
+		OrderLockTemplate template = new OrderLockTemplate(own.client(), TestClients.uniquePrefix(), Duration.ofSeconds(1));
 		assertThat(template.execute("42", () -> "before")).isEqualTo("before");
 
-		redis.stop();
+		own.redis().stop();
 		AtomicBoolean ran = new AtomicBoolean();
 		long start = System.nanoTime();
 		assertThatThrownBy(() -> template.execute("42", () -> ran.getAndSet(true)))
@@ -54,7 +48,7 @@ class RedisOutageTests {
 		// Bounded by the wait time plus Redisson's timeout and retries (500ms, 1 retry, 200ms delay here).
 		assertThat(took).isLessThan(Duration.ofSeconds(15));
 
-		redis.restart();
+		own.redis().restart();
 		long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
 		String after = null;
 		while (after == null && System.nanoTime() < deadline) {

@@ -5,13 +5,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
-import dev.orderlock.testredis.TestRedis;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.redisson.api.RLock;
-import org.redisson.api.RedissonClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,41 +22,37 @@ class RoundTripTests {
 
 	private static final int CALLS = 50;
 
-	private static TestRedis redis;
-
-	private static RedissonClient client;
+	private static OwnRedis own;
 
 	@BeforeAll
 	static void start() {
-		redis = TestRedis.start();
-		client = TestClients.newClient(redis);
+		own = OwnRedis.start();
 	}
 
 	@AfterAll
 	static void stop() {
-		client.shutdown();
-		redis.close();
+		own.close();
 	}
 
 	@Test
 	void lockedCallSendsTheSameCommandsAsHandWrittenRedisson() throws Exception {
-		RedisCommandStats stats = new RedisCommandStats(redis);
+		RedisCommandStats stats = new RedisCommandStats(own.redis());
 		String prefix = TestClients.uniquePrefix();
 		// Warm up: the first call also loads Redisson's scripts (SCRIPT LOAD), which neither side pays again.
-		RLock warmUp = client.getLock(prefix + ":warm-up");
+		RLock warmUp = own.client().getLock(prefix + ":warm-up");
 		warmUp.lock();
 		warmUp.unlock();
 		settledCalls(stats);
 
 		stats.reset();
 		for (int i = 0; i < CALLS; i++) {
-			RLock lock = client.getLock(prefix + ":raw-" + i);
+			RLock lock = own.client().getLock(prefix + ":raw-" + i);
 			assertThat(lock.tryLock(5000, -1, TimeUnit.MILLISECONDS)).isTrue();
 			lock.unlock();
 		}
 		Map<String, Long> handWritten = settledCalls(stats);
 
-		OrderLockTemplate template = new OrderLockTemplate(client, prefix, Duration.ofSeconds(5));
+		OrderLockTemplate template = new OrderLockTemplate(own.client(), prefix, Duration.ofSeconds(5));
 		stats.reset();
 		for (int i = 0; i < CALLS; i++) {
 			template.run("ours-" + i, () -> {
