@@ -1,0 +1,93 @@
+package dev.orderlock.demo.order;
+
+import java.time.Instant;
+import java.util.List;
+
+import dev.orderlock.OrderLock;
+import dev.orderlock.demo.payment.Ledger;
+import dev.orderlock.demo.payment.LedgerEntry;
+import dev.orderlock.demo.payment.PaymentGateway;
+
+import org.springframework.stereotype.Service;
+
+/**
+ * Creates orders and moves them to {@code PAID} or {@code CANCELLED}.
+ * <p>
+ * {@link #pay} and {@link #cancel} are written the way most shops write them first: read the order, check its
+ * status, do the work, write the new status. Between the check and the write of {@code pay} lies a slow gateway call,
+ * and nothing in the database stops a {@code cancel} from slipping in there (no transaction or row lock is held across
+ * the call, on purpose: a paused or killed instance must not block the order's row). What keeps them apart is
+ * {@link OrderLock} on the order's id, shared by every instance through Redis: each method re-reads the order only
+ * after it holds the lock, so the status it checks cannot change until it has written its own. Run with
+ * {@code order-lock.enabled=false} and the same code lets a customer be told "cancelled" while being charged.
+ * <p>
+ * Failures: {@link OrderNotFoundException}, {@link OrderStateException} (transition no longer valid),
+ * {@link dev.orderlock.OrderLockTimeoutException} (lock busy), {@link dev.orderlock.OrderLockUnavailableException}
+ * (Redis down: nothing was read, charged or written).
+ */
+@Service
+public class OrderService {
+
+	private final OrderRepository orders;
+
+	private final PaymentGateway gateway;
+
+	private final Ledger ledger;
+
+	OrderService(OrderRepository orders, PaymentGateway gateway, Ledger ledger) {
+		this.orders = orders;
+		this.gateway = gateway;
+		this.ledger = ledger;
+	}
+
+	/** Creates an order waiting for payment; needs no lock, nobody else knows its id yet. */
+	public Order create(String customerId, long amountCents) {
+		return this.orders.insert(customerId, amountCents, Instant.now());
+	}
+
+	public Order find(long orderId) {
+		return this.orders.find(orderId).orElseThrow(() -> new OrderNotFoundException(orderId));
+	}
+
+	/** The gateway's movements for an order, oldest first. */
+	public List<LedgerEntry> payments(long orderId) {
+		find(orderId);
+		return this.ledger.entriesOf(orderId);
+	}
+
+	/**
+	 * Charges the order and marks it paid: read and check (short statement), charge at the gateway (slow, no
+	 * transaction), write {@code PAID} (short statement).
+	 */
+	@OrderLock(key = "#orderId")
+	public Order pay(long orderId) {
+		Order order = find(orderId);
+		if (order.status() != OrderStatus.PENDING_PAYMENT) {
+			throw OrderStateException.notPayable(order);
+		}
+		this.gateway.charge(orderId, order.amountCents());
+		// No second look at the status: under the lock it cannot have changed since the check above.
+		return this.orders.updateStatus(order, OrderStatus.PAID, Instant.now());
+	}
+
+	/**
+	 * Cancels an unpaid order. If money was nevertheless taken for it (only possible when the lock is off or was
+	 * lost), it is refunded, so the ledger always balances against the final status.
+	 */
+	@OrderLock(key = "#orderId")
+	public Order cancel(long orderId) {
+		Order order = find(orderId);
+		if (order.status() != OrderStatus.PENDING_PAYMENT) {
+			throw OrderStateException.notCancellable(order);
+		}
+		Order cancelled = this.orders.updateStatus(order, OrderStatus.CANCELLED, Instant.now());
+		this.gateway.refundOutstanding(orderId);
+		return cancelled;
+	}
+
+	/** Ids of orders still unpaid that were created before {@code cutoff}, oldest first. */
+	List<Long> unpaidCreatedBefore(Instant cutoff, int limit) {
+		return this.orders.findIdsByStatusCreatedBefore(OrderStatus.PENDING_PAYMENT, cutoff, limit);
+	}
+
+}

@@ -1,0 +1,97 @@
+package dev.orderlock.demo.web;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.orderlock.OrderLockException;
+import dev.orderlock.OrderLockTimeoutException;
+import dev.orderlock.OrderLockUnavailableException;
+
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+
+/**
+ * Turns every failure into {@code application/problem+json} with a stable {@code code} property: the API's own
+ * failures ({@link ApiException}), the lock's (busy: 409 {@code ORDER_LOCKED}; Redis down: 503
+ * {@code LOCK_UNAVAILABLE}), Spring MVC's (malformed JSON, wrong content type, bad path variable... all 4xx), and
+ * anything unexpected (500 {@code INTERNAL_ERROR}, logged here, its message never sent to the client).
+ */
+@RestControllerAdvice
+class ApiExceptionHandler extends ResponseEntityExceptionHandler {
+
+	private static final Logger logger = LoggerFactory.getLogger(ApiExceptionHandler.class);
+
+	@ExceptionHandler(ApiException.class)
+	ProblemDetail apiException(ApiException ex) {
+		ProblemDetail problem = problem(ex.getStatus(), ex.getCode(), ex.getMessage());
+		ex.getProperties().forEach(problem::setProperty);
+		return problem;
+	}
+
+	@ExceptionHandler(OrderLockTimeoutException.class)
+	ProblemDetail orderLocked(OrderLockTimeoutException ex) {
+		ProblemDetail problem = problem(HttpStatus.CONFLICT, "ORDER_LOCKED", "Order " + ex.getKey()
+				+ " is being changed by another request, which did not finish within " + ex.getWaitTime()
+				+ ". Nothing was done; try again.");
+		problem.setProperty("orderId", ex.getKey());
+		return problem;
+	}
+
+	@ExceptionHandler(OrderLockUnavailableException.class)
+	ProblemDetail lockUnavailable(OrderLockUnavailableException ex) {
+		// Failing closed: without Redis nobody can tell whether another instance is working on the order.
+		logger.warn("Lock service unavailable: {}", ex.getMessage());
+		ProblemDetail problem = problem(HttpStatus.SERVICE_UNAVAILABLE, "LOCK_UNAVAILABLE", "The lock of order "
+				+ ex.getKey() + " cannot be taken because Redis is unavailable. Nothing was done; try again later.");
+		problem.setProperty("orderId", ex.getKey());
+		return problem;
+	}
+
+	@ExceptionHandler(OrderLockException.class)
+	ProblemDetail lockFailed(OrderLockException ex) {
+		logger.error("Lock failure", ex);
+		return problem(HttpStatus.SERVICE_UNAVAILABLE, "LOCK_FAILED",
+				"The order's lock could not be taken. Nothing was done; try again later.");
+	}
+
+	@ExceptionHandler(Exception.class)
+	ProblemDetail unexpected(Exception ex) {
+		logger.error("Unexpected failure", ex);
+		return problem(HttpStatus.INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "Something went wrong on our side.");
+	}
+
+	/** Spring MVC's own 4xx problems (malformed body, wrong media type, type mismatch...) get a code too. */
+	@Override
+	protected @Nullable ResponseEntity<Object> handleExceptionInternal(Exception ex, @Nullable Object body,
+			HttpHeaders headers, HttpStatusCode statusCode, WebRequest request) {
+		ResponseEntity<Object> response = super.handleExceptionInternal(ex, body, headers, statusCode, request);
+		if (response != null && response.getBody() instanceof ProblemDetail problem
+				&& (problem.getProperties() == null || !problem.getProperties().containsKey("code"))) {
+			problem.setProperty("code", codeFor(statusCode));
+		}
+		return response;
+	}
+
+	private static String codeFor(HttpStatusCode status) {
+		HttpStatus known = HttpStatus.resolve(status.value());
+		if (known == HttpStatus.BAD_REQUEST) {
+			return "MALFORMED_REQUEST";
+		}
+		return (known != null) ? known.name() : "HTTP_" + status.value();
+	}
+
+	private static ProblemDetail problem(HttpStatus status, String code, String detail) {
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+		problem.setProperty("code", code);
+		return problem;
+	}
+
+}

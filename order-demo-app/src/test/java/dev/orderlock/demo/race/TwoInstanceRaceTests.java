@@ -1,0 +1,114 @@
+package dev.orderlock.demo.race;
+
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.orderlock.demo.DemoInstance;
+import dev.orderlock.demo.Http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The race with two application instances (two Spring contexts, each with its own {@code RedissonClient}, one shared
+ * database, one Redis): no wrong outcome with the lock, and the very same race with {@code order-lock.enabled=false}
+ * shows them, which proves this test can fail.
+ */
+class TwoInstanceRaceTests {
+
+	private static final int ORDERS = 30;
+
+	private static Pair locked;
+
+	@BeforeAll
+	static void startLockedPair() {
+		locked = Pair.start(true);
+	}
+
+	@AfterAll
+	static void stopLockedPair() {
+		locked.close();
+	}
+
+	@Test
+	void withTheLockNoOrderIsBothCancelledAndPaid() {
+		RaceResult result = new Race().run(true, locked.urls(), ORDERS);
+
+		assertThat(result.errors()).as("unexpected answers: %s", result).isZero();
+		assertThat(result.bothSucceeded()).as("%s", result).isZero();
+		assertThat(result.chargedThenCancelled()).as("%s", result).isZero();
+		assertThat(result.ledgerMismatches()).as("%s", result).isZero();
+		assertThat(result.paid() + result.cancelled()).as("every order ended in a final state").isEqualTo(ORDERS);
+	}
+
+	@Test
+	void withoutTheLockTheSameRaceProducesWrongOutcomes() {
+		try (Pair pair = Pair.start(false)) {
+			RaceResult result = new Race().run(false, pair.urls(), ORDERS);
+
+			assertThat(result.errors()).as("unexpected answers: %s", result).isZero();
+			assertThat(result.violations()).as("lock off must show the bug: %s", result).isPositive();
+			assertThat(result.bothSucceeded()).as("%s", result).isPositive();
+		}
+	}
+
+	@Test
+	void cancelOnOneInstanceWaitsForThePaymentOnTheOtherThenRefuses() throws Exception {
+		URI a = locked.urls().get(0);
+		URI b = locked.urls().get(1);
+		long id = ((Number) Http.object(Http.postJson(a.resolve("/api/orders"),
+				"{\"customerId\": \"c-1\", \"amountCents\": 1999}")).get("id")).longValue();
+
+		CompletableFuture<HttpResponse<String>> pay = CompletableFuture
+			.supplyAsync(() -> Http.post(a.resolve("/api/orders/" + id + "/pay")));
+		// The payment takes 400 ms at the gateway; the cancel arrives in the middle of it.
+		TimeUnit.MILLISECONDS.sleep(150);
+		HttpResponse<String> cancel = Http.post(b.resolve("/api/orders/" + id + "/cancel"));
+
+		assertThat(pay.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+		assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(409);
+		assertThat(Http.object(cancel)).containsEntry("code", "ORDER_NOT_CANCELLABLE")
+			.containsEntry("orderStatus", "PAID");
+		List<Map<String, Object>> ledger = Http.list(Http.get(b.resolve("/api/orders/" + id + "/payments")));
+		assertThat(ledger).extracting(entry -> entry.get("type")).containsExactly("CHARGE");
+	}
+
+	/** Two instances on one fresh database and the shared test Redis. */
+	private record Pair(DemoInstance first, DemoInstance second) implements AutoCloseable {
+
+		static Pair start(boolean lockEnabled) {
+			Map<String, String> settings = DemoInstance.defaults(DemoInstance.h2("race-" + UUID.randomUUID()));
+			settings.put("order-lock.enabled", String.valueOf(lockEnabled));
+			settings.put("demo.payment.latency", "400ms");
+			DemoInstance first = DemoInstance.start(settings);
+			try {
+				// Flyway has migrated the shared database already; the second instance only validates it.
+				return new Pair(first, DemoInstance.start(settings));
+			}
+			catch (RuntimeException ex) {
+				first.close();
+				throw ex;
+			}
+		}
+
+		List<URI> urls() {
+			return List.of(this.first.url(), this.second.url());
+		}
+
+		@Override
+		public void close() {
+			this.second.close();
+			this.first.close();
+		}
+
+	}
+
+}
