@@ -4,8 +4,17 @@ import javax.sql.DataSource;
 
 import dev.orderlock.testredis.TestRedis;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.annotation.Import;
+import org.springframework.expression.ParseException;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.diagnostics.FailureAnalysis;
@@ -21,11 +30,13 @@ import org.springframework.transaction.annotation.EnableTransactionManagement;
 import org.springframework.transaction.annotation.Transactional;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * An {@link OrderLock} that cannot work fails the application's start-up, naming the method and the fix, instead of
  * running unlocked or failing on the first request.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class StartupValidationTests {
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
@@ -43,6 +54,18 @@ class StartupValidationTests {
 			assertThat(analysis.getDescription()).contains("BadExpression.pay(long)");
 			assertThat(analysis.getAction()).contains("Fix the SpEL expression");
 		});
+	}
+
+	@Test
+	void springBootReportsTheProblemAndTheFix(CapturedOutput output) {
+		SpringApplicationBuilder application = new SpringApplicationBuilder(TypoApplication.class)
+			.web(WebApplicationType.NONE)
+			.properties("spring.data.redis.host=" + TestRedis.shared().host(),
+					"spring.data.redis.port=" + TestRedis.shared().port(), "spring.main.banner-mode=off");
+		assertThatThrownBy(application::run).hasRootCauseInstanceOf(ParseException.class);
+		assertThat(output).contains("APPLICATION FAILED TO START")
+			.contains("@OrderLock on " + BadExpression.class.getName() + ".pay(long)")
+			.contains("Fix the SpEL expression");
 	}
 
 	@Test
@@ -112,6 +135,13 @@ class StartupValidationTests {
 			}
 		}
 		throw new AssertionError("No OrderLockDefinitionException in the start-up failure", failure);
+	}
+
+	@SpringBootConfiguration
+	@EnableAutoConfiguration
+	@Import(BadExpression.class)
+	static class TypoApplication {
+
 	}
 
 	static class BadExpression {
