@@ -14,7 +14,7 @@ final class RaceTable {
 		StringBuilder out = new StringBuilder();
 		out.append(String.format("%nRace: %d orders, pay and cancel fired at the same moment for each, %d instance(s) "
 				+ "per side, gateway latency %d ms%n%n", run.orders(), run.instances(), run.latencyMillis()));
-		out.append(String.format("  %-26s %10s %10s%n", "", "lock ON", "lock OFF"));
+		out.append(String.format("  %-30s %10s %10s%n", "", "lock ON", "lock OFF"));
 		row(out, run, "orders", RaceResult::orders, "");
 		row(out, run, "ended PAID", RaceResult::paid, "");
 		row(out, run, "ended CANCELLED", RaceResult::cancelled, "");
@@ -23,7 +23,7 @@ final class RaceTable {
 		row(out, run, "ledger mismatches", RaceResult::ledgerMismatches, "<- money held != final status");
 		row(out, run, "lock busy (409 ORDER_LOCKED)", RaceResult::lockBusy, "");
 		row(out, run, "errors (5xx, timeouts)", RaceResult::errors, "");
-		out.append(String.format("  %-26s %9.1fs %9.1fs%n", "burst took", run.lockOn().millis() / 1000.0,
+		out.append(String.format("  %-30s %9.1fs %9.1fs%n", "burst took", run.lockOn().millis() / 1000.0,
 				run.lockOff().millis() / 1000.0));
 		out.append(String.format("%n  %s%n", verdict(run)));
 		return out.toString();
@@ -31,7 +31,7 @@ final class RaceTable {
 
 	private static void row(StringBuilder out, RaceRun run, String label, ToIntFunction<RaceResult> value,
 			String note) {
-		out.append(String.format("  %-26s %10d %10d  %s%n", label, value.applyAsInt(run.lockOn()),
+		out.append(String.format("  %-30s %10d %10d  %s%n", label, value.applyAsInt(run.lockOn()),
 				value.applyAsInt(run.lockOff()), note).stripTrailing()).append(System.lineSeparator());
 	}
 
