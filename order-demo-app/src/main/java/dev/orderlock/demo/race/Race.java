@@ -72,6 +72,11 @@ public final class Race {
 		}
 	}
 
+	/** Whether an instance runs with the lock on, as its {@code GET /api/info} says. */
+	public boolean lockEnabled(URI instance) {
+		return get(instance.resolve("/api/info"), InfoView.class).orderLockEnabled();
+	}
+
 	private RaceResult count(boolean lockEnabled, List<URI> instances, List<Long> ids, List<Answer> pays,
 			List<Answer> cancels, long millis) {
 		URI reader = instances.get(0);
@@ -215,6 +220,9 @@ public final class Race {
 	}
 
 	private record ProblemView(String code) {
+	}
+
+	private record InfoView(boolean orderLockEnabled) {
 	}
 
 }

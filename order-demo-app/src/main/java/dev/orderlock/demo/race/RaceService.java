@@ -1,5 +1,6 @@
 package dev.orderlock.demo.race;
 
+import java.net.URI;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -66,6 +67,18 @@ public class RaceService {
 		finally {
 			this.running.unlock();
 		}
+	}
+
+	/**
+	 * Races {@code orders} orders against instances running elsewhere (e.g. two {@code java -jar} on one Redis and
+	 * one PostgreSQL), as they are configured: one side only.
+	 */
+	public RaceResult runAgainst(List<URI> targets, int orders) {
+		if (orders < 1 || orders > MAX_ORDERS) {
+			throw RaceRejectedException.invalid("orders must be between 1 and " + MAX_ORDERS + ", was " + orders + ".");
+		}
+		boolean locked = targets.stream().allMatch(this.race::lockEnabled);
+		return this.race.run(locked, targets, orders);
 	}
 
 	/** The last runs, newest first. */

@@ -1,5 +1,7 @@
 package dev.orderlock.demo.race;
 
+import java.net.URI;
+import java.util.List;
 import java.util.function.ToIntFunction;
 
 /**
@@ -26,6 +28,24 @@ final class RaceTable {
 		out.append(String.format("  %-30s %9.1fs %9.1fs%n", "burst took", run.lockOn().millis() / 1000.0,
 				run.lockOff().millis() / 1000.0));
 		out.append(String.format("%n  %s%n", verdict(run)));
+		return out.toString();
+	}
+
+	/** One column: a race against running instances. */
+	static String format(RaceResult result, List<URI> targets) {
+		StringBuilder out = new StringBuilder();
+		out.append(String.format("%nRace: %d orders, pay and cancel fired at the same moment for each, against %s "
+				+ "(lock %s)%n%n", result.orders(), targets, result.lockEnabled() ? "ON" : "OFF"));
+		String[][] rows = { { "orders", "" + result.orders() }, { "ended PAID", "" + result.paid() },
+				{ "ended CANCELLED", "" + result.cancelled() }, { "both succeeded", "" + result.bothSucceeded() },
+				{ "charged then cancelled", "" + result.chargedThenCancelled() },
+				{ "ledger mismatches", "" + result.ledgerMismatches() },
+				{ "lock busy (409 ORDER_LOCKED)", "" + result.lockBusy() },
+				{ "errors (5xx, timeouts)", "" + result.errors() } };
+		for (String[] row : rows) {
+			out.append(String.format("  %-30s %10s%n", row[0], row[1]));
+		}
+		out.append(String.format("%n  %d wrong outcomes.%n", result.violations()));
 		return out.toString();
 	}
 

@@ -40,7 +40,10 @@ class TwoInstanceRaceTests {
 
 	@Test
 	void withTheLockNoOrderIsBothCancelledAndPaid() {
-		RaceResult result = new Race().run(true, locked.urls(), ORDERS);
+		Race race = new Race();
+		assertThat(race.lockEnabled(locked.first().url())).isTrue();
+
+		RaceResult result = race.run(true, locked.urls(), ORDERS);
 
 		assertThat(result.errors()).as("unexpected answers: %s", result).isZero();
 		assertThat(result.bothSucceeded()).as("%s", result).isZero();
@@ -52,7 +55,10 @@ class TwoInstanceRaceTests {
 	@Test
 	void withoutTheLockTheSameRaceProducesWrongOutcomes() {
 		try (Pair pair = Pair.start(false)) {
-			RaceResult result = new Race().run(false, pair.urls(), ORDERS);
+			Race race = new Race();
+			assertThat(race.lockEnabled(pair.first().url())).isFalse();
+
+			RaceResult result = race.run(false, pair.urls(), ORDERS);
 
 			assertThat(result.errors()).as("unexpected answers: %s", result).isZero();
 			assertThat(result.violations()).as("lock off must show the bug: %s", result).isPositive();
