@@ -41,7 +41,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 		ProblemDetail problem = problem(HttpStatus.CONFLICT, "ORDER_LOCKED", "Order " + ex.getKey()
 				+ " is being changed by another request, which did not finish within " + ex.getWaitTime()
 				+ ". Nothing was done; try again.");
-		problem.setProperty("orderId", ex.getKey());
+		problem.setProperty("orderId", orderId(ex.getKey()));
 		return problem;
 	}
 
@@ -51,7 +51,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 		logger.warn("Lock service unavailable: {}", ex.getMessage());
 		ProblemDetail problem = problem(HttpStatus.SERVICE_UNAVAILABLE, "LOCK_UNAVAILABLE", "The lock of order "
 				+ ex.getKey() + " cannot be taken because Redis is unavailable. Nothing was done; try again later.");
-		problem.setProperty("orderId", ex.getKey());
+		problem.setProperty("orderId", orderId(ex.getKey()));
 		return problem;
 	}
 
@@ -78,6 +78,16 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 			problem.setProperty("code", codeFor(statusCode));
 		}
 		return response;
+	}
+
+	/** The lock key is the order id as text; answer it as the number the rest of the API uses. */
+	private static Object orderId(String key) {
+		try {
+			return Long.parseLong(key);
+		}
+		catch (NumberFormatException ex) {
+			return key;
+		}
 	}
 
 	private static String codeFor(HttpStatusCode status) {

@@ -131,7 +131,9 @@ class OrderApiTests {
 		long id = createOrder(1000);
 
 		withLockHeld(id, () -> {
-			assertProblem(Http.post(app.url("/api/orders/" + id + "/pay")), 409, "ORDER_LOCKED");
+			HttpResponse<String> busy = Http.post(app.url("/api/orders/" + id + "/pay"));
+			assertProblem(busy, 409, "ORDER_LOCKED");
+			assertThat(((Number) Http.object(busy).get("orderId")).longValue()).isEqualTo(id);
 			assertProblem(Http.post(app.url("/api/orders/" + id + "/cancel")), 409, "ORDER_LOCKED");
 		});
 
