@@ -62,6 +62,10 @@ public final class DemoInstance implements AutoCloseable {
 		return this.url.resolve(path);
 	}
 
+	public org.springframework.core.env.Environment environment() {
+		return this.context.getEnvironment();
+	}
+
 	public <T> T bean(Class<T> type) {
 		return this.context.getBean(type);
 	}
