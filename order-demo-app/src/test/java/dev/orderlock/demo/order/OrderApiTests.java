@@ -22,8 +22,10 @@ import org.redisson.api.RedissonClient;
 
 import dev.orderlock.demo.DemoInstance;
 import dev.orderlock.demo.Http;
+import dev.orderlock.demo.payment.PaymentGateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 /**
  * The orders API over real HTTP, on one instance with the lock on, real Redis and an H2 database: the contract,
@@ -90,6 +92,19 @@ class OrderApiTests {
 		assertThat(cancelled.statusCode()).isEqualTo(200);
 		assertThat(Http.object(cancelled)).containsEntry("status", "CANCELLED");
 		assertThat(payments(id)).isEmpty();
+	}
+
+	@Test
+	void cancelRefundsAChargeThatSlippedPastTheLock() {
+		long id = createOrder(1500);
+		// A charge the order's status does not know about: what a payment racing without the lock leaves behind.
+		app.bean(PaymentGateway.class).charge(id, 1500);
+
+		HttpResponse<String> cancelled = Http.post(app.url("/api/orders/" + id + "/cancel"));
+
+		assertThat(cancelled.statusCode()).isEqualTo(200);
+		assertThat(payments(id)).extracting(entry -> entry.get("type"), entry -> entry.get("amountCents"))
+			.containsExactly(tuple("CHARGE", 1500), tuple("REFUND", 1500));
 	}
 
 	@Test
