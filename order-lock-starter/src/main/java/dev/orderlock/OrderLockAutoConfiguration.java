@@ -14,10 +14,12 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Role;
+import org.springframework.core.env.Environment;
 import org.springframework.util.function.SingletonSupplier;
 
 /**
@@ -69,13 +71,17 @@ public final class OrderLockAutoConfiguration {
 			return new OrderLockBeanValidator(orderLockOperationSource);
 		}
 
+		// Advisors are created while post-processors are still being registered: reading the order from the
+		// Environment (not OrderLockProperties) keeps that from creating regular beans too early.
 		@Bean
 		@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
-		Advisor orderLockAdvisor(LockOperationSource source, ObjectProvider<OrderLockTemplate> template,
-				OrderLockProperties properties) {
+		static Advisor orderLockAdvisor(LockOperationSource source, ObjectProvider<OrderLockTemplate> template,
+				Environment environment) {
 			OrderLockInterceptor interceptor = new OrderLockInterceptor(source, SingletonSupplier.of(template::getObject));
 			DefaultPointcutAdvisor advisor = new DefaultPointcutAdvisor(new OrderLockPointcut(source), interceptor);
-			advisor.setOrder(properties.getAdvisorOrder());
+			advisor.setOrder(Binder.get(environment)
+				.bind("order-lock.advisor-order", Integer.class)
+				.orElse(OrderLockProperties.DEFAULT_ADVISOR_ORDER));
 			return advisor;
 		}
 
