@@ -5,7 +5,6 @@ import java.time.Duration;
 
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.context.expression.AnnotatedElementKey;
 import org.springframework.expression.Expression;
 
 /**
@@ -13,13 +12,11 @@ import org.springframework.expression.Expression;
  * the parsed durations.
  *
  * @param method the annotated method, as declared on the target class
- * @param elementKey the method and target class the key expression belongs to
  * @param description the method as users name it, for messages
  * @param keyText the key expression as written
  * @param key the parsed key expression
  * @param waitTime the annotation's wait time; {@code null} for {@code order-lock.wait-time}
  * @param leaseTime the annotation's fixed lease; {@code null} for watchdog renewal
  */
-record LockOperation(Method method, AnnotatedElementKey elementKey, String description, String keyText,
-		Expression key, @Nullable Duration waitTime, @Nullable Duration leaseTime) {
+record LockOperation(Method method, String description, String keyText, Expression key, @Nullable Duration waitTime, @Nullable Duration leaseTime) {
 }

@@ -74,10 +74,9 @@ final class LockOperationSource implements BeanFactoryAware {
 			throw new OrderLockDefinitionException(specific, "has no key",
 					"Set key to a SpEL expression naming the order, e.g. @OrderLock(key = \"#orderId\").", null);
 		}
-		AnnotatedElementKey elementKey = new AnnotatedElementKey(specific, targetClass);
 		Expression key;
 		try {
-			key = this.evaluator.parse(keyText, elementKey);
+			key = this.evaluator.parse(keyText, new AnnotatedElementKey(specific, targetClass));
 		}
 		catch (RuntimeException ex) {
 			throw new OrderLockDefinitionException(specific,
@@ -86,7 +85,7 @@ final class LockOperationSource implements BeanFactoryAware {
 		}
 		Duration waitTime = parseDuration(specific, "waitTime", annotation.waitTime(), true);
 		Duration leaseTime = parseDuration(specific, "leaseTime", annotation.leaseTime(), false);
-		return new LockOperation(specific, elementKey, MethodDescriptions.describe(specific), keyText, key, waitTime,
+		return new LockOperation(specific, MethodDescriptions.describe(specific), keyText, key, waitTime,
 				leaseTime);
 	}
 

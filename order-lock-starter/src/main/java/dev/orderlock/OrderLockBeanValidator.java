@@ -4,7 +4,6 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.aopalliance.aop.Advice;
@@ -40,8 +39,6 @@ final class OrderLockBeanValidator
 
 	private final Map<Class<?>, List<Method>> lockedMethods = new ConcurrentHashMap<>(256);
 
-	private final Set<String> validatedBeans = ConcurrentHashMap.newKeySet();
-
 	private @Nullable ConfigurableListableBeanFactory beanFactory;
 
 	OrderLockBeanValidator(LockOperationSource operationSource) {
@@ -63,13 +60,13 @@ final class OrderLockBeanValidator
 	@Override
 	public Object postProcessAfterInitialization(Object bean, String beanName) {
 		validate(bean, beanName);
-		this.validatedBeans.add(beanName);
 		return bean;
 	}
 
 	/**
 	 * Catches singletons this post-processor never saw: created before it was registered (e.g. needed by another
-	 * BeanPostProcessor, hence never proxied either) or registered as ready-made objects.
+	 * BeanPostProcessor, hence never proxied either) or registered as ready-made objects. Checking the others again
+	 * is cheap (locked methods are cached per class) and cheaper than remembering every bean name.
 	 */
 	@Override
 	public void afterSingletonsInstantiated() {
@@ -78,7 +75,7 @@ final class OrderLockBeanValidator
 		}
 		for (String beanName : this.beanFactory.getSingletonNames()) {
 			Object bean = this.beanFactory.getSingleton(beanName);
-			if (bean != null && !this.validatedBeans.contains(beanName)) {
+			if (bean != null) {
 				validate(bean, beanName);
 			}
 		}
