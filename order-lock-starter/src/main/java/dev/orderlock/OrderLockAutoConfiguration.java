@@ -37,7 +37,8 @@ public final class OrderLockAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	OrderLockTemplate orderLockTemplate(RedissonClient redissonClient, OrderLockProperties properties) {
-		return new OrderLockTemplate(redissonClient, properties.getKeyPrefix(), properties.getWaitTime());
+		return new OrderLockTemplate(redissonClient, properties.getKeyPrefix(), properties.getWaitTime(),
+				properties.isLocalHandOff());
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -41,6 +41,13 @@ public class OrderLockProperties {
 	 */
 	private int advisorOrder = DEFAULT_ADVISOR_ORDER;
 
+	/**
+	 * Whether callers in this instance that want the same order queue locally (first come, first served), so that
+	 * only one of them at a time waits in Redis. Raises throughput on a hot order; every caller still takes the Redis
+	 * lock, so exclusion across instances is unchanged. The wait time covers the local and the Redis wait.
+	 */
+	private boolean localHandOff;
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -71,6 +78,14 @@ public class OrderLockProperties {
 
 	public void setWatchdogTimeout(@Nullable Duration watchdogTimeout) {
 		this.watchdogTimeout = watchdogTimeout;
+	}
+
+	public boolean isLocalHandOff() {
+		return this.localHandOff;
+	}
+
+	public void setLocalHandOff(boolean localHandOff) {
+		this.localHandOff = localHandOff;
 	}
 
 	public int getAdvisorOrder() {

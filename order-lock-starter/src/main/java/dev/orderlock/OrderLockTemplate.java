@@ -21,7 +21,9 @@ import org.springframework.util.StringUtils;
  * <p>
  * The lock is the Redisson {@link RLock} named {@code <key prefix>:<key>}. It is acquired with one atomic script,
  * renewed by Redisson's watchdog while the work runs (unless a fixed lease is given), and released in
- * {@code finally} by its owner only. Reentrant on the same thread.
+ * {@code finally} by its owner only. Reentrant on the same thread. With local hand-off on, callers of this instance
+ * that want the same order first queue here (fair, thread-bound) and only the head of the queue waits in Redis; each
+ * still takes and releases the Redis lock itself, so exclusion across instances does not depend on the queue.
  * <p>
  * Failure behaviour, always closed (the work never runs without the lock):
  * <ul>
@@ -46,18 +48,38 @@ public class OrderLockTemplate {
 
 	private final Duration defaultWaitTime;
 
+	private final @Nullable LocalHandOff localHandOff;
+
 	/**
 	 * @param redisson the application's client; every instance that must exclude each other uses the same Redis
 	 * @param keyPrefix prefix of every lock's Redis key, e.g. {@code order-lock}
 	 * @param defaultWaitTime how long to wait for a busy lock unless a call says otherwise
 	 */
 	public OrderLockTemplate(RedissonClient redisson, String keyPrefix, Duration defaultWaitTime) {
+		this(redisson, keyPrefix, defaultWaitTime, false);
+	}
+
+	/**
+	 * @param redisson the application's client; every instance that must exclude each other uses the same Redis
+	 * @param keyPrefix prefix of every lock's Redis key, e.g. {@code order-lock}
+	 * @param defaultWaitTime how long to wait for a busy lock unless a call says otherwise
+	 * @param localHandOff whether callers of this instance that want the same order queue here first, so that only
+	 * one of them at a time waits in Redis (see {@code order-lock.local-hand-off}); the wait time covers both waits
+	 */
+	public OrderLockTemplate(RedissonClient redisson, String keyPrefix, Duration defaultWaitTime,
+			boolean localHandOff) {
 		Assert.notNull(redisson, "RedissonClient must not be null");
 		Assert.hasText(keyPrefix, "order-lock.key-prefix must not be blank");
 		Assert.isTrue(!defaultWaitTime.isNegative(), "order-lock.wait-time must not be negative");
 		this.redisson = redisson;
 		this.namePrefix = keyPrefix + ":";
 		this.defaultWaitTime = defaultWaitTime;
+		this.localHandOff = localHandOff ? new LocalHandOff() : null;
+	}
+
+	/** The local queue in front of the Redis lock, {@code null} unless local hand-off is on; for tests. */
+	@Nullable LocalHandOff localHandOff() {
+		return this.localHandOff;
 	}
 
 	/** Runs {@code action} under the lock of {@code key}, waiting the default wait time, watchdog-renewed. */
@@ -104,7 +126,25 @@ public class OrderLockTemplate {
 		}
 		Duration wait = (waitTime != null) ? waitTime : this.defaultWaitTime;
 		RLock lock = this.redisson.getLock(this.namePrefix + key);
-		acquire(lock, key, wait, leaseTime, origin);
+		if (this.localHandOff == null) {
+			return callLocked(lock, key, wait, wait.toMillis(), leaseTime, origin, call);
+		}
+		long start = System.nanoTime();
+		LocalHandOff.Turn turn = awaitLocalTurn(lock, key, wait, origin);
+		try {
+			// One budget for both waits: the local queue's share is taken off the wait in Redis.
+			long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+			long redisWaitMillis = Math.max(0, wait.toMillis() - waitedMillis);
+			return callLocked(lock, key, wait, redisWaitMillis, leaseTime, origin, call);
+		}
+		finally {
+			this.localHandOff.leave(turn);
+		}
+	}
+
+	private static <T extends @Nullable Object> T callLocked(RLock lock, String key, Duration wait,
+			long redisWaitMillis, @Nullable Duration leaseTime, String origin, LockedCall<T> call) throws Throwable {
+		acquire(lock, key, wait, redisWaitMillis, leaseTime, origin);
 		try {
 			return call.call();
 		}
@@ -113,10 +153,25 @@ public class OrderLockTemplate {
 		}
 	}
 
-	private void acquire(RLock lock, String key, Duration wait, @Nullable Duration leaseTime, String origin) {
+	private LocalHandOff.Turn awaitLocalTurn(RLock lock, String key, Duration wait, String origin) {
+		LocalHandOff.Turn turn;
+		try {
+			turn = this.localHandOff.await(key, wait.toNanos());
+		}
+		catch (InterruptedException ex) {
+			throw interrupted(lock, origin, ex);
+		}
+		if (turn == null) {
+			throw busy(lock, key, wait, origin);
+		}
+		return turn;
+	}
+
+	private static void acquire(RLock lock, String key, Duration wait, long waitMillis,
+			@Nullable Duration leaseTime, String origin) {
 		boolean acquired;
 		try {
-			acquired = lock.tryLock(wait.toMillis(), (leaseTime != null) ? leaseTime.toMillis() : -1,
+			acquired = lock.tryLock(waitMillis, (leaseTime != null) ? leaseTime.toMillis() : -1,
 					TimeUnit.MILLISECONDS);
 		}
 		catch (InterruptedException ex) {
@@ -134,11 +189,15 @@ public class OrderLockTemplate {
 					+ ". The code was not run.", ex);
 		}
 		if (!acquired) {
-			throw new OrderLockTimeoutException(key, wait, "Lock '" + lock.getName() + "' for " + origin
-					+ " is held by another call and was not released within " + wait
-					+ ". The code was not run; try again later, or raise waitTime on @OrderLock or "
-					+ "order-lock.wait-time.");
+			throw busy(lock, key, wait, origin);
 		}
+	}
+
+	private static OrderLockTimeoutException busy(RLock lock, String key, Duration wait, String origin) {
+		return new OrderLockTimeoutException(key, wait, "Lock '" + lock.getName() + "' for " + origin
+				+ " is held by another call and was not released within " + wait
+				+ ". The code was not run; try again later, or raise waitTime on @OrderLock or "
+				+ "order-lock.wait-time.");
 	}
 
 	private static OrderLockException interrupted(RLock lock, String origin, Exception ex) {

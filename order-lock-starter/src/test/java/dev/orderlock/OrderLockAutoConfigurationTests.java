@@ -85,6 +85,13 @@ class OrderLockAutoConfigurationTests {
 	}
 
 	@Test
+	void localHandOffIsOffByDefaultAndSwitchedOnByItsProperty() {
+		this.withRedisson.run((context) -> assertThat(context.getBean(OrderLockTemplate.class).localHandOff()).isNull());
+		this.withRedisson.withPropertyValues("order-lock.local-hand-off=true")
+			.run((context) -> assertThat(context.getBean(OrderLockTemplate.class).localHandOff()).isNotNull());
+	}
+
+	@Test
 	void proxiesEvenWhenBootsAopAutoConfigurationIsOff() {
 		this.withRedisson.withBean(Orders.class)
 			.withPropertyValues("spring.aop.auto=false", "order-lock.key-prefix=no-boot-aop")
