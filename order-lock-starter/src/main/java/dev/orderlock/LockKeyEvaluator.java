@@ -9,18 +9,27 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.context.expression.AnnotatedElementKey;
 import org.springframework.context.expression.CachedExpressionEvaluator;
-import org.springframework.context.expression.MethodBasedEvaluationContext;
 import org.springframework.expression.BeanResolver;
 import org.springframework.expression.Expression;
+import org.springframework.expression.spel.SpelCompilerMode;
+import org.springframework.expression.spel.SpelParserConfiguration;
+import org.springframework.expression.spel.standard.SpelExpressionParser;
 import org.springframework.util.StringUtils;
 
 /**
  * Parses {@link OrderLock#key()} expressions once and evaluates them per call into the order's key, refusing
- * anything that would not name exactly one order.
+ * anything that would not name exactly one order. Expressions other than a bare argument reference are compiled by
+ * SpEL once they have run often enough ({@link SpelCompilerMode#MIXED}, falling back to interpreting if compiled code
+ * cannot handle a call).
  */
 final class LockKeyEvaluator extends CachedExpressionEvaluator {
 
 	private final Map<ExpressionKey, Expression> expressions = new ConcurrentHashMap<>(64);
+
+	LockKeyEvaluator() {
+		super(new SpelExpressionParser(
+				new SpelParserConfiguration(SpelCompilerMode.MIXED, LockKeyEvaluator.class.getClassLoader())));
+	}
 
 	private @Nullable BeanResolver beanResolver;
 
@@ -30,8 +39,9 @@ final class LockKeyEvaluator extends CachedExpressionEvaluator {
 	}
 
 	/** Parses (or returns the cached parse of) {@code expression}; throws the parser's exception on a typo. */
-	Expression parse(String expression, AnnotatedElementKey elementKey) {
-		return getExpression(this.expressions, elementKey, expression);
+	KeyExpression parse(String expression, Method method, @Nullable Class<?> targetClass) {
+		Expression parsed = getExpression(this.expressions, new AnnotatedElementKey(method, targetClass), expression);
+		return KeyExpression.of(expression, parsed, method, getParameterNameDiscoverer().getParameterNames(method));
 	}
 
 	/**
@@ -58,14 +68,8 @@ final class LockKeyEvaluator extends CachedExpressionEvaluator {
 
 	private @Nullable Object evaluate(LockOperation operation, @Nullable Object[] arguments,
 			@Nullable Object target) {
-		Method method = operation.method();
-		MethodBasedEvaluationContext context = new MethodBasedEvaluationContext(target, method, arguments,
-				getParameterNameDiscoverer());
-		if (this.beanResolver != null) {
-			context.setBeanResolver(this.beanResolver);
-		}
 		try {
-			return operation.key().getValue(context);
+			return operation.key().value(arguments, target, this.beanResolver);
 		}
 		catch (RuntimeException ex) {
 			throw new OrderLockException("Lock key expression '" + operation.keyText() + "' of "

@@ -5,8 +5,6 @@ import java.time.Duration;
 
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.expression.Expression;
-
 /**
  * What one {@link OrderLock} method needs at call time, resolved once at start-up: the parsed key expression and
  * the parsed durations.
@@ -18,5 +16,5 @@ import org.springframework.expression.Expression;
  * @param waitTime the annotation's wait time; {@code null} for {@code order-lock.wait-time}
  * @param leaseTime the annotation's fixed lease; {@code null} for watchdog renewal
  */
-record LockOperation(Method method, String description, String keyText, Expression key, @Nullable Duration waitTime, @Nullable Duration leaseTime) {
+record LockOperation(Method method, String description, String keyText, KeyExpression key, @Nullable Duration waitTime, @Nullable Duration leaseTime) {
 }

@@ -12,11 +12,9 @@ import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.boot.convert.DurationStyle;
-import org.springframework.context.expression.AnnotatedElementKey;
 import org.springframework.context.expression.BeanFactoryResolver;
 import org.springframework.core.MethodClassKey;
 import org.springframework.core.annotation.AnnotatedElementUtils;
-import org.springframework.expression.Expression;
 import org.springframework.util.StringUtils;
 
 /**
@@ -74,9 +72,9 @@ final class LockOperationSource implements BeanFactoryAware {
 			throw new OrderLockDefinitionException(specific, "has no key",
 					"Set key to a SpEL expression naming the order, e.g. @OrderLock(key = \"#orderId\").", null);
 		}
-		Expression key;
+		KeyExpression key;
 		try {
-			key = this.evaluator.parse(keyText, new AnnotatedElementKey(specific, targetClass));
+			key = this.evaluator.parse(keyText, specific, targetClass);
 		}
 		catch (RuntimeException ex) {
 			throw new OrderLockDefinitionException(specific,

@@ -1,0 +1,73 @@
+package dev.orderlock;
+
+import java.lang.reflect.Method;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.expression.BeanResolver;
+import org.springframework.expression.Expression;
+
+/**
+ * A parsed {@link OrderLock#key()}, ready for one call's arguments. The common case, a bare reference to one argument
+ * ({@code #orderId}, {@code #p0}, {@code #a0}), is read straight from the argument array; anything else is evaluated
+ * with SpEL, which sees the same variables as in Spring's cache annotations (parameter names, {@code #pN},
+ * {@code #aN}, the target as root object and {@code @bean} references).
+ */
+final class KeyExpression {
+
+	private static final Pattern ARGUMENT_REFERENCE = Pattern.compile("\\s*#([A-Za-z_$][A-Za-z0-9_$]*)\\s*");
+
+	private static final int SPEL = -1;
+
+	private final Expression expression;
+
+	private final String[] parameterNames;
+
+	private final int argumentIndex;
+
+	private KeyExpression(Expression expression, String[] parameterNames, int argumentIndex) {
+		this.expression = expression;
+		this.parameterNames = parameterNames;
+		this.argumentIndex = argumentIndex;
+	}
+
+	/**
+	 * @param parameterNames the method's parameter names, {@code null} when they are not known (compiled without
+	 * {@code -parameters}), which leaves {@code #pN}/{@code #aN}
+	 */
+	static KeyExpression of(String text, Expression expression, Method method, String @Nullable [] parameterNames) {
+		String[] names = (parameterNames != null) ? parameterNames : new String[0];
+		return new KeyExpression(expression, names, argumentIndex(text, method, names));
+	}
+
+	/** The key's value for one call; SpEL's exceptions reach the caller. */
+	@Nullable Object value(@Nullable Object[] arguments, @Nullable Object target, @Nullable BeanResolver beans) {
+		if (this.argumentIndex != SPEL) {
+			return (arguments != null && this.argumentIndex < arguments.length) ? arguments[this.argumentIndex] : null;
+		}
+		return this.expression.getValue(new KeyEvaluationContext(target, this.parameterNames, arguments, beans));
+	}
+
+	/** Whether calls skip SpEL; for tests. */
+	boolean readsArgumentDirectly() {
+		return this.argumentIndex != SPEL;
+	}
+
+	/** The argument a bare {@code #name} refers to, exactly as SpEL would resolve it, or {@link #SPEL}. */
+	private static int argumentIndex(String text, Method method, String[] names) {
+		Matcher reference = ARGUMENT_REFERENCE.matcher(text);
+		if (!reference.matches() || method.isVarArgs()) {
+			return SPEL;
+		}
+		String name = reference.group(1);
+		// #root and #this are SpEL's own, whatever the parameters are called.
+		if (name.equals("root") || name.equals("this")) {
+			return SPEL;
+		}
+		int index = KeyEvaluationContext.argumentIndex(name, names);
+		return (index >= 0 && index < method.getParameterCount()) ? index : SPEL;
+	}
+
+}
