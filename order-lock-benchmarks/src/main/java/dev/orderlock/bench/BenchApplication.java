@@ -1,0 +1,92 @@
+package dev.orderlock.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import com.baomidou.lock.annotation.Lock4j;
+import dev.orderlock.OrderLock;
+import org.redisson.api.RedissonClient;
+
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * One application "instance" for the benchmarks: the application's RedissonClient (from Redisson's starter) and the
+ * same trivial method four ways, so that every variant talks to Redis through the very same client.
+ */
+@SpringBootConfiguration
+@EnableAutoConfiguration
+public class BenchApplication {
+
+	/** Lock name prefix of the hand-written variant; {@code @OrderLock} uses {@code order-lock.key-prefix}. */
+	public static final String RAW_PREFIX = "bench-raw:";
+
+	/** Starts an instance on {@code redisAddress} ({@code redis://host:port}), with extra properties. */
+	public static ConfigurableApplicationContext start(String redisAddress, String... properties) {
+		String hostAndPort = redisAddress.substring(redisAddress.indexOf("//") + 2);
+		List<String> all = new ArrayList<>(List.of(properties));
+		all.add("spring.data.redis.host=" + hostAndPort.substring(0, hostAndPort.lastIndexOf(':')));
+		all.add("spring.data.redis.port=" + hostAndPort.substring(hostAndPort.lastIndexOf(':') + 1));
+		all.add("order-lock.key-prefix=bench-ol");
+		all.add("spring.main.banner-mode=off");
+		all.add("logging.level.root=WARN");
+		return new SpringApplicationBuilder(BenchApplication.class).web(WebApplicationType.NONE)
+			.logStartupInfo(false)
+			.properties(all.toArray(String[]::new))
+			.run();
+	}
+
+	@Bean
+	PlainOrders plainOrders() {
+		return new PlainOrders();
+	}
+
+	@Bean
+	HandWrittenOrders handWrittenOrders(RedissonClient redisson, PlainOrders plain) {
+		return new HandWrittenOrders(redisson, plain);
+	}
+
+	@Bean
+	LockedOrders lockedOrders() {
+		return new LockedOrders();
+	}
+
+	@Bean
+	Lock4jOrders lock4jOrders() {
+		return new Lock4jOrders();
+	}
+
+	/** (a) the trivial method, unlocked. */
+	public static class PlainOrders {
+
+		public long touch(long orderId) {
+			return orderId + 1;
+		}
+
+	}
+
+	/** (c) the same method under {@code @OrderLock}. */
+	public static class LockedOrders {
+
+		@OrderLock(key = "#orderId")
+		public long touch(long orderId) {
+			return orderId + 1;
+		}
+
+	}
+
+	/** (d) the same method under lock4j's annotation, on the same RedissonClient (watchdog, as ours). */
+	public static class Lock4jOrders {
+
+		@Lock4j(keys = "#orderId")
+		public long touch(long orderId) {
+			return orderId + 1;
+		}
+
+	}
+
+}

@@ -1,0 +1,96 @@
+package dev.orderlock.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import dev.orderlock.KeyResolutionBenchmark;
+import dev.orderlock.testredis.TestRedis;
+
+/**
+ * The whole performance run, every variant beside its baseline in one run on one Redis, ending in a Markdown report
+ * (docs/performance.md explains it). Arguments: {@code full} or {@code smoke} (every benchmark once, briefly, only to
+ * prove the suite works), then the report file. Uses {@code -Dorderlock.bench.redis=redis://host:port} when given,
+ * otherwise starts its own {@code redis-server} (as the tests do).
+ */
+public final class BenchmarkSuite {
+
+	private BenchmarkSuite() {
+	}
+
+	public static void main(String[] args) throws Exception {
+		boolean smoke = args.length > 0 && args[0].equals("smoke");
+		Path reportFile = Path.of((args.length > 1) ? args[1] : "benchmark-report.md").toAbsolutePath();
+		Path outputFolder = reportFile.getParent();
+		Files.createDirectories(outputFolder);
+		Files.deleteIfExists(outputFolder.resolve("fairness.tsv"));
+		String given = System.getProperty(BenchRedis.ADDRESS_PROPERTY);
+		TestRedis started = (given == null) ? TestRedis.start() : null;
+		try {
+			String address = (given != null) ? given : started.address();
+			Report report = run(address, outputFolder, smoke);
+			String markdown = report.markdown();
+			Files.writeString(reportFile, markdown, StandardCharsets.UTF_8);
+			System.out.println();
+			System.out.println(markdown);
+			System.out.println("Report written to " + reportFile);
+		}
+		finally {
+			if (started != null) {
+				started.close();
+			}
+		}
+	}
+
+	private static Report run(String address, Path outputFolder, boolean smoke) throws Exception {
+		String hostAndPort = address.substring(address.indexOf("//") + 2);
+		String host = hostAndPort.substring(0, hostAndPort.lastIndexOf(':'));
+		int port = Integer.parseInt(hostAndPort.substring(hostAndPort.lastIndexOf(':') + 1));
+		Report report = new Report(address, smoke);
+
+		report.roundTrips = RoundTrips.measure(address, host, port, smoke ? 20 : 500);
+		report.watchdog = smoke ? WatchdogCost.measure(address, host, port, 1_000, Duration.ofSeconds(3),
+				Duration.ofSeconds(3)) : WatchdogCost.measure(address, host, port, 10_000, Duration.ofSeconds(30),
+						Duration.ofSeconds(30));
+
+		JmhRuns jmh = new JmhRuns(address, outputFolder, smoke);
+		for (int threads : new int[] { 1, 4 }) {
+			// (b) and (c) twice, in the order b c d c b, so that drift over the run cancels out of their ratio.
+			Measurement b1 = jmh.one(UncontendedBenchmark.class, "handWrittenRedisson", threads, true);
+			Measurement c1 = jmh.one(UncontendedBenchmark.class, "orderLock", threads, true);
+			Measurement d = jmh.one(UncontendedBenchmark.class, "lock4j", threads, true);
+			Measurement c2 = jmh.one(UncontendedBenchmark.class, "orderLock", threads, true);
+			Measurement b2 = jmh.one(UncontendedBenchmark.class, "handWrittenRedisson", threads, true);
+			Measurement a = jmh.one(UncontendedBenchmark.class, "plain", threads, true);
+			report.uncontended.put(threads, new Report.Uncontended(a, b1.averagedWith(b2), c1.averagedWith(c2), d,
+					List.of(c1.throughput() / b1.throughput(), c2.throughput() / b2.throughput())));
+		}
+		report.contended = jmh.all(ContendedBenchmark.class, ".*", 0, false);
+		report.fairness = readFairness(outputFolder.resolve("fairness.tsv"));
+		report.keyResolution = jmh.all(KeyResolutionBenchmark.class, ".*", 1, true);
+		report.heldLocks = jmh.all(HeldLocksBenchmark.class, ".*", 1, true);
+		return report;
+	}
+
+	/** Calls per thread, per benchmark method, from what {@link ThreadOps} wrote. */
+	private static Map<String, long[]> readFairness(Path file) throws IOException {
+		Map<String, Map<Integer, Long>> perBenchmark = new LinkedHashMap<>();
+		for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+			String[] fields = line.split("\t");
+			String method = fields[0].substring(fields[0].lastIndexOf('.') + 1);
+			perBenchmark.computeIfAbsent(method, (m) -> new TreeMap<>())
+				.put(Integer.parseInt(fields[1]), Long.parseLong(fields[2]));
+		}
+		Map<String, long[]> calls = new LinkedHashMap<>();
+		perBenchmark.forEach((method, byThread) -> calls.put(method,
+				byThread.values().stream().mapToLong(Long::longValue).toArray()));
+		return calls;
+	}
+
+}
