@@ -12,6 +12,7 @@ import java.util.TreeMap;
 
 import dev.orderlock.KeyResolutionBenchmark;
 import dev.orderlock.testredis.TestRedis;
+import org.openjdk.jmh.results.RunResult;
 
 /**
  * The whole performance run, every variant beside its baseline in one run on one Redis, ending in a Markdown report
@@ -61,17 +62,29 @@ public final class BenchmarkSuite {
 
 		JmhRuns jmh = new JmhRuns(address, outputFolder, smoke);
 		for (int threads : new int[] { 1, 4 }) {
-			// (b) and (c) twice, in the order b c d c b, so that drift over the run cancels out of their ratio.
-			Measurement b1 = jmh.one(UncontendedBenchmark.class, "handWrittenRedisson", threads, true);
-			Measurement c1 = jmh.one(UncontendedBenchmark.class, "orderLock", threads, true);
-			Measurement d = jmh.one(UncontendedBenchmark.class, "lock4j", threads, true);
-			Measurement c2 = jmh.one(UncontendedBenchmark.class, "orderLock", threads, true);
-			Measurement b2 = jmh.one(UncontendedBenchmark.class, "handWrittenRedisson", threads, true);
-			Measurement a = jmh.one(UncontendedBenchmark.class, "plain", threads, true);
-			report.uncontended.put(threads, new Report.Uncontended(a, b1.averagedWith(b2), c1.averagedWith(c2), d,
-					List.of(c1.throughput() / b1.throughput(), c2.throughput() / b2.throughput())));
+			report.uncontended.put(threads, new Report.Variants(
+					jmh.one(UncontendedBenchmark.class, "plain", threads, true),
+					jmh.one(UncontendedBenchmark.class, "handWrittenRedisson", threads, true),
+					jmh.one(UncontendedBenchmark.class, "orderLock", threads, true),
+					jmh.one(UncontendedBenchmark.class, "lock4j", threads, true)));
 		}
-		report.contended = jmh.all(ContendedBenchmark.class, ".*", 0, false);
+		RunResult one = jmh.group(SideBySideBenchmark.class, "one");
+		report.sideBySide.put(1, new Report.Variants(null, Measurement.ofGroupMember(one, "handWrittenRedisson", 1),
+				Measurement.ofGroupMember(one, "orderLock", 1), Measurement.ofGroupMember(one, "lock4j", 1)));
+		RunResult four = jmh.group(SideBySideBenchmark.class, "four");
+		report.sideBySide.put(4, new Report.Variants(null, Measurement.ofGroupMember(four, "handWrittenRedisson4", 4),
+				Measurement.ofGroupMember(four, "orderLock4", 4), Measurement.ofGroupMember(four, "lock4j4", 4)));
+
+		// Contended runs swing by tens of percent from fork to fork: two passes, in the order raw ours hand-off
+		// hand-off ours raw, so that drift cancels out of the comparison.
+		Measurement raw1 = jmh.one(ContendedBenchmark.class, "handWrittenRedisson", 0, false);
+		Measurement ours1 = jmh.one(ContendedBenchmark.class, "orderLock", 0, false);
+		Measurement handOff1 = jmh.one(ContendedBenchmark.class, "orderLockLocalHandOff", 0, false);
+		Measurement handOff2 = jmh.one(ContendedBenchmark.class, "orderLockLocalHandOff", 0, false);
+		Measurement ours2 = jmh.one(ContendedBenchmark.class, "orderLock", 0, false);
+		Measurement raw2 = jmh.one(ContendedBenchmark.class, "handWrittenRedisson", 0, false);
+		report.contended = List.of(raw1.averagedWith(raw2), ours1.averagedWith(ours2),
+				handOff1.averagedWith(handOff2));
 		report.fairness = readFairness(outputFolder.resolve("fairness.tsv"));
 		report.keyResolution = jmh.all(KeyResolutionBenchmark.class, ".*", 1, true);
 		report.heldLocks = jmh.all(HeldLocksBenchmark.class, ".*", 1, true);
@@ -85,7 +98,7 @@ public final class BenchmarkSuite {
 			String[] fields = line.split("\t");
 			String method = fields[0].substring(fields[0].lastIndexOf('.') + 1);
 			perBenchmark.computeIfAbsent(method, (m) -> new TreeMap<>())
-				.put(Integer.parseInt(fields[1]), Long.parseLong(fields[2]));
+				.merge(Integer.parseInt(fields[1]), Long.parseLong(fields[2]), Long::sum);
 		}
 		Map<String, long[]> calls = new LinkedHashMap<>();
 		perBenchmark.forEach((method, byThread) -> calls.put(method,

@@ -13,21 +13,28 @@ import org.openjdk.jmh.annotations.Param;
 
 /**
  * Cost as the work grows: the same calls as {@link UncontendedBenchmark} (b) and (c) while the instance's own client
- * holds {@code heldLocks} other locks, each renewed by Redisson's watchdog. Run with {@code -prof gc} to see that the
- * per-call allocations do not grow with the number of locks held.
+ * holds {@code heldLocks} other locks, each renewed by Redisson's watchdog. {@link CallerAllocation} (and
+ * {@code -prof gc} for the whole JVM) show whether the per-call allocations grow with the number of locks held.
  */
-@BenchmarkMode(Mode.SampleTime)
+@BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class HeldLocksBenchmark {
 
 	@Benchmark
-	public long handWrittenRedisson(HoldingInstance instance, OwnKeys keys) throws InterruptedException {
-		return instance.handWritten.touch(keys.next());
+	public long handWrittenRedisson(HoldingInstance instance, OwnKeys keys, CallerAllocation allocation)
+			throws InterruptedException {
+		long start = allocation.start();
+		long result = instance.handWritten.touch(keys.next());
+		allocation.end(start);
+		return result;
 	}
 
 	@Benchmark
-	public long orderLock(HoldingInstance instance, OwnKeys keys) {
-		return instance.locked.touch(keys.next());
+	public long orderLock(HoldingInstance instance, OwnKeys keys, CallerAllocation allocation) {
+		long start = allocation.start();
+		long result = instance.locked.touch(keys.next());
+		allocation.end(start);
+		return result;
 	}
 
 	/** An instance whose client holds {@code heldLocks} locks with the watchdog for the whole trial. */

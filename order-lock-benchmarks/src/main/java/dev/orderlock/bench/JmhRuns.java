@@ -41,6 +41,20 @@ final class JmhRuns {
 	 * {@code threads} 0 keeps the class's {@code @Threads}.
 	 */
 	List<Measurement> all(Class<?> benchmark, String methodPattern, int threads, boolean gc) throws RunnerException {
+		List<Measurement> measurements = new ArrayList<>();
+		for (RunResult result : run(benchmark, methodPattern, threads, gc, 5)) {
+			measurements.add(Measurement.of(result));
+		}
+		return measurements;
+	}
+
+	/** A JMH group (its methods run at the same time), measured for longer: its members are compared. */
+	RunResult group(Class<?> benchmark, String group) throws RunnerException {
+		return run(benchmark, Pattern.quote(group), 0, false, 10).iterator().next();
+	}
+
+	private Collection<RunResult> run(Class<?> benchmark, String methodPattern, int threads, boolean gc,
+			int measurementIterations) throws RunnerException {
 		ChainedOptionsBuilder options = new OptionsBuilder()
 			.include("^" + Pattern.quote(benchmark.getName() + ".") + methodPattern + "$")
 			.forks(1)
@@ -53,7 +67,7 @@ final class JmhRuns {
 		else {
 			options.warmupIterations(3)
 				.warmupTime(TimeValue.seconds(2))
-				.measurementIterations(5)
+				.measurementIterations(measurementIterations)
 				.measurementTime(TimeValue.seconds(2));
 		}
 		if (threads > 0) {
@@ -66,11 +80,7 @@ final class JmhRuns {
 		if (results.isEmpty()) {
 			throw new IllegalStateException("No benchmark matched " + benchmark.getName() + "." + methodPattern);
 		}
-		List<Measurement> measurements = new ArrayList<>();
-		for (RunResult result : results) {
-			measurements.add(Measurement.of(result));
-		}
-		return measurements;
+		return results;
 	}
 
 }
