@@ -1,4 +1,4 @@
-package dev.orderlock;
+package dev.orderlock.testredis;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,26 +8,33 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 
-import dev.orderlock.testredis.TestRedis;
-
 /**
  * Reads and resets Redis's own per-command call counters ({@code INFO commandstats}) over a raw connection, so the
- * counting adds nothing to what a RedissonClient sends.
+ * counting adds nothing to what a RedissonClient sends. Counts include the commands that scripts run.
+ * <p>
+ * Fails with an {@link IllegalStateException} when Redis cannot be reached.
  */
-final class RedisCommandStats {
+public final class RedisCommandStats {
 
-	private final TestRedis redis;
+	private final String host;
 
-	RedisCommandStats(TestRedis redis) {
-		this.redis = redis;
+	private final int port;
+
+	public RedisCommandStats(TestRedis redis) {
+		this(redis.host(), redis.port());
 	}
 
-	void reset() {
+	public RedisCommandStats(String host, int port) {
+		this.host = host;
+		this.port = port;
+	}
+
+	public void reset() {
 		send("CONFIG", "RESETSTAT");
 	}
 
 	/** Calls per command name since the last reset, e.g. {@code evalsha -> 40}. */
-	Map<String, Long> calls() {
+	public Map<String, Long> calls() {
 		String info = send("INFO", "commandstats");
 		Map<String, Long> calls = new HashMap<>();
 		for (String line : info.split("\r\n")) {
@@ -40,12 +47,23 @@ final class RedisCommandStats {
 		return calls;
 	}
 
-	private String send(String... command) {
+	/** One field of {@code INFO}, e.g. {@code info("memory", "used_memory")}. */
+	public String info(String section, String field) {
+		for (String line : send("INFO", section).split("\r\n")) {
+			if (line.startsWith(field + ":")) {
+				return line.substring(field.length() + 1);
+			}
+		}
+		throw new IllegalStateException("INFO " + section + " has no field " + field);
+	}
+
+	/** Sends one command and returns its reply: a bulk string's content, otherwise the reply line as sent. */
+	public String send(String... command) {
 		StringBuilder request = new StringBuilder("*" + command.length + "\r\n");
 		for (String part : command) {
 			request.append('$').append(part.length()).append("\r\n").append(part).append("\r\n");
 		}
-		try (Socket socket = new Socket(this.redis.host(), this.redis.port())) {
+		try (Socket socket = new Socket(this.host, this.port)) {
 			socket.setSoTimeout(5000);
 			OutputStream out = socket.getOutputStream();
 			out.write(request.toString().getBytes(StandardCharsets.UTF_8));
@@ -59,7 +77,7 @@ final class RedisCommandStats {
 			return header;
 		}
 		catch (IOException ex) {
-			throw new IllegalStateException("Cannot talk to " + this.redis.address(), ex);
+			throw new IllegalStateException("Cannot talk to Redis at " + this.host + ":" + this.port, ex);
 		}
 	}
 
