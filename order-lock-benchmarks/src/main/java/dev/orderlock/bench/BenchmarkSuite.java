@@ -17,8 +17,8 @@ import org.openjdk.jmh.results.RunResult;
 /**
  * The whole performance run, every variant beside its baseline in one run on one Redis, ending in a Markdown report
  * (docs/performance.md explains it). Arguments: {@code full} or {@code smoke} (every benchmark once, briefly, only to
- * prove the suite works), then the report file. Uses {@code -Dorderlock.bench.redis=redis://host:port} when given,
- * otherwise starts its own {@code redis-server} (as the tests do).
+ * prove the suite works), then the report file. Uses {@code -Dorderlock.bench.redis=redis://host:port} when given
+ * (Maven: {@code -Dbench.redis=...}), otherwise starts its own {@code redis-server} (as the tests do).
  */
 public final class BenchmarkSuite {
 
@@ -31,10 +31,10 @@ public final class BenchmarkSuite {
 		Path outputFolder = reportFile.getParent();
 		Files.createDirectories(outputFolder);
 		Files.deleteIfExists(outputFolder.resolve("fairness.tsv"));
-		String given = System.getProperty(BenchRedis.ADDRESS_PROPERTY);
-		TestRedis started = (given == null) ? TestRedis.start() : null;
+		String given = System.getProperty(BenchRedis.ADDRESS_PROPERTY, "").trim();
+		TestRedis started = given.isEmpty() ? TestRedis.start() : null;
 		try {
-			String address = (given != null) ? given : started.address();
+			String address = given.isEmpty() ? started.address() : given;
 			Report report = run(address, outputFolder, smoke);
 			String markdown = report.markdown();
 			Files.writeString(reportFile, markdown, StandardCharsets.UTF_8);
