@@ -37,7 +37,10 @@ public final class OrderLockAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	OrderLockTemplate orderLockTemplate(RedissonClient redissonClient, OrderLockProperties properties) {
-		return new OrderLockTemplate(redissonClient, properties.getKeyPrefix(), properties.getWaitTime());
+		OrderLockTemplate template = new OrderLockTemplate(redissonClient, properties.getKeyPrefix(),
+				properties.getWaitTime());
+		template.setMaxHoldTime(properties.getMaxHoldTime());
+		return template;
 	}
 
 	@Configuration(proxyBeanMethods = false)

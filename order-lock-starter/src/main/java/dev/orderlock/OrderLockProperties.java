@@ -36,6 +36,12 @@ public class OrderLockProperties {
 	private @Nullable Duration watchdogTimeout;
 
 	/**
+	 * Longest any lock is held unless @OrderLock(maxHoldTime) says otherwise: past it the lock is released even if
+	 * the method still runs, and the method's end fails with OrderLockLeaseLostException. Unset means no cap.
+	 */
+	private @Nullable Duration maxHoldTime;
+
+	/**
 	 * Order of the lock advisor among other advisors. Must be lower (outer) than the transaction advisor's
 	 * (Ordered.LOWEST_PRECEDENCE by default) so the lock is released after the commit.
 	 */
@@ -71,6 +77,14 @@ public class OrderLockProperties {
 
 	public void setWatchdogTimeout(@Nullable Duration watchdogTimeout) {
 		this.watchdogTimeout = watchdogTimeout;
+	}
+
+	public @Nullable Duration getMaxHoldTime() {
+		return this.maxHoldTime;
+	}
+
+	public void setMaxHoldTime(@Nullable Duration maxHoldTime) {
+		this.maxHoldTime = maxHoldTime;
 	}
 
 	public int getAdvisorOrder() {

@@ -3,25 +3,29 @@ package dev.orderlock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongFunction;
 import java.util.function.Supplier;
 
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
+import org.redisson.api.RFencedLock;
 import org.redisson.api.RLock;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.RedisException;
 
 import org.springframework.util.Assert;
+import org.springframework.util.ClassUtils;
 import org.springframework.util.StringUtils;
 
 /**
  * Runs code while holding the lock of one order: the programmatic form of {@link OrderLock}, with the same lock
  * names and semantics (the annotation's advice is a thin adapter over this class).
  * <p>
- * The lock is the Redisson {@link RLock} named {@code <key prefix>:<key>}. It is acquired with one atomic script,
- * renewed by Redisson's watchdog while the work runs (unless a fixed lease is given), and released in
- * {@code finally} by its owner only. Reentrant on the same thread.
+ * The lock is the Redisson {@link RLock} named {@code <key prefix>:<key>} ({@code RFencedLock} for
+ * {@link #executeFenced fenced} calls, which exclude plain ones of the same key). It is acquired with one atomic
+ * script, renewed by Redisson's watchdog while the work runs (unless a fixed lease is given), and released by its
+ * owner only: on return, or, when a Spring transaction is already running on the calling thread, after that
+ * transaction completes (so no other instance reads the order before the commit). Reentrant on the same thread.
  * <p>
  * Failure behaviour, always closed (the work never runs without the lock):
  * <ul>
@@ -30,21 +34,31 @@ import org.springframework.util.StringUtils;
  * <li>interrupted while waiting: {@link OrderLockException}, with the thread's interrupt flag restored;</li>
  * <li>blank key: {@link OrderLockException}.</li>
  * </ul>
- * A failure to release never replaces the work's own result or exception: a lock found lost at release (its
- * lease expired while the work ran) is logged as a warning, because the integrity of the data it protects may
- * have been compromised; any other release failure is logged and the lock lapses on its own after its lease.
+ * A lock found lost when the work ends (its lease expired, or the {@linkplain #setMaxHoldTime hold-time cap}
+ * released it) is logged with its key, counted ({@link #getLeaseLossCount()}) and reported as
+ * {@link OrderLockLeaseLostException}: before the commit of a bound transaction, which is then rolled back;
+ * otherwise in place of the work's result (the work's own exception, if any, is kept and carries the loss as
+ * suppressed), because the integrity of the data it protects may have been compromised. Any other release failure is
+ * logged and the lock lapses on its own after its lease.
  */
 public class OrderLockTemplate {
 
-	private static final Log logger = LogFactory.getLog(OrderLockTemplate.class);
-
 	private static final String ORIGIN = OrderLockTemplate.class.getSimpleName();
+
+	/** spring-tx is optional: without it there is no transaction to bind a release to. */
+	private static final boolean TRANSACTIONS_PRESENT = ClassUtils.isPresent(
+			"org.springframework.transaction.support.TransactionSynchronizationManager",
+			OrderLockTemplate.class.getClassLoader());
 
 	private final RedissonClient redisson;
 
 	private final String namePrefix;
 
 	private final Duration defaultWaitTime;
+
+	private @Nullable Duration defaultMaxHoldTime;
+
+	private final AtomicLong leaseLosses = new AtomicLong();
 
 	/**
 	 * @param redisson the application's client; every instance that must exclude each other uses the same Redis
@@ -94,30 +108,120 @@ public class OrderLockTemplate {
 	}
 
 	/**
+	 * Runs {@code action} under the {@linkplain OrderLock#fenced() fenced} lock of {@code key}, waiting the default
+	 * wait time, watchdog-renewed, handing it the lock's fencing token (also available from
+	 * {@link OrderLockContext#currentFencingToken()}).
+	 */
+	public <T extends @Nullable Object> T executeFenced(String key, LongFunction<T> action) {
+		Objects.requireNonNull(action, "action must not be null");
+		try {
+			return execute(key, null, null, null, true, ORIGIN,
+					() -> action.apply(OrderLockContext.currentFencingToken().orElseThrow()));
+		}
+		catch (RuntimeException | Error ex) {
+			throw ex;
+		}
+		catch (Throwable ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/**
+	 * Caps how long a lock of this template is held unless a call says otherwise: past it the lock is released even
+	 * if the code still runs, and the code's end reports a lost lease. {@code null} (the default) for no cap.
+	 */
+	public void setMaxHoldTime(@Nullable Duration maxHoldTime) {
+		Assert.isTrue(maxHoldTime == null || (!maxHoldTime.isNegative() && !maxHoldTime.isZero()),
+				"order-lock.max-hold-time must be positive");
+		this.defaultMaxHoldTime = maxHoldTime;
+	}
+
+	/**
+	 * How many locks were found lost since start-up: at release, before a commit, or released at their
+	 * {@code maxHoldTime}. Monotonic, for a metrics counter.
+	 */
+	public long getLeaseLossCount() {
+		return this.leaseLosses.get();
+	}
+
+	<T extends @Nullable Object> T execute(String key, @Nullable Duration waitTime, @Nullable Duration leaseTime,
+			String origin, LockedCall<T> call) throws Throwable {
+		return execute(key, waitTime, leaseTime, null, false, origin, call);
+	}
+
+	/**
 	 * The one place a lock is taken and released; {@code origin} names the caller in every message.
 	 */
 	<T extends @Nullable Object> T execute(String key, @Nullable Duration waitTime, @Nullable Duration leaseTime,
-			String origin, LockedCall<T> call) throws Throwable {
+			@Nullable Duration maxHoldTime, boolean fenced, String origin, LockedCall<T> call) throws Throwable {
 		if (!StringUtils.hasText(key)) {
 			throw new OrderLockException("Lock key for " + origin + " is blank; every guarded call needs the key "
 					+ "of the order it changes. The code was not run.");
 		}
 		Duration wait = (waitTime != null) ? waitTime : this.defaultWaitTime;
-		RLock lock = this.redisson.getLock(this.namePrefix + key);
-		acquire(lock, key, wait, leaseTime, origin);
+		String name = this.namePrefix + key;
+		RLock lock = fenced ? this.redisson.getFencedLock(name) : this.redisson.getLock(name);
+		Long token = acquire(lock, key, wait, leaseTime, fenced, origin);
+		HeldOrderLock held = new HeldOrderLock(lock, key, token, origin, this.leaseLosses);
+		Duration cap = (maxHoldTime != null) ? maxHoldTime : this.defaultMaxHoldTime;
+		if (cap != null) {
+			held.capHoldTime(cap);
+		}
+		boolean boundToTransaction;
 		try {
-			return call.call();
+			// Inside a running transaction the release waits for its completion (and ownership is checked before
+			// its commit); otherwise the lock is released on return.
+			boundToTransaction = TRANSACTIONS_PRESENT && TransactionBoundRelease.bindIfActive(held);
+		}
+		catch (RuntimeException | Error ex) {
+			held.release();
+			throw ex;
+		}
+		if (token != null) {
+			OrderLockContext.push(token);
+		}
+		T result;
+		try {
+			result = call.call();
+		}
+		catch (Throwable ex) {
+			if (!boundToTransaction) {
+				OrderLockLeaseLostException lost = held.release();
+				if (lost != null) {
+					// The code's own failure stays the outcome; the loss travels with it.
+					ex.addSuppressed(lost);
+				}
+			}
+			throw ex;
 		}
 		finally {
-			release(lock, origin);
+			if (token != null) {
+				OrderLockContext.pop();
+			}
 		}
+		if (!boundToTransaction) {
+			OrderLockLeaseLostException lost = held.release();
+			if (lost != null) {
+				throw lost;
+			}
+		}
+		return result;
 	}
 
-	private void acquire(RLock lock, String key, Duration wait, @Nullable Duration leaseTime, String origin) {
+	/** The fencing token, or {@code null} for a lock without one. */
+	private @Nullable Long acquire(RLock lock, String key, Duration wait, @Nullable Duration leaseTime,
+			boolean fenced, String origin) {
+		long lease = (leaseTime != null) ? leaseTime.toMillis() : -1;
+		Long token = null;
 		boolean acquired;
 		try {
-			acquired = lock.tryLock(wait.toMillis(), (leaseTime != null) ? leaseTime.toMillis() : -1,
-					TimeUnit.MILLISECONDS);
+			if (fenced) {
+				token = ((RFencedLock) lock).tryLockAndGetToken(wait.toMillis(), lease, TimeUnit.MILLISECONDS);
+				acquired = (token != null);
+			}
+			else {
+				acquired = lock.tryLock(wait.toMillis(), lease, TimeUnit.MILLISECONDS);
+			}
 		}
 		catch (InterruptedException ex) {
 			throw interrupted(lock, origin, ex);
@@ -134,36 +238,23 @@ public class OrderLockTemplate {
 					+ ". The code was not run.", ex);
 		}
 		if (!acquired) {
+			if (fenced && Thread.currentThread().isInterrupted()) {
+				// tryLockAndGetToken reports an interrupt as "not acquired".
+				throw interrupted(lock, origin, null);
+			}
 			throw new OrderLockTimeoutException(key, wait, "Lock '" + lock.getName() + "' for " + origin
 					+ " is held by another call and was not released within " + wait
 					+ ". The code was not run; try again later, or raise waitTime on @OrderLock or "
 					+ "order-lock.wait-time.");
 		}
+		return token;
 	}
 
-	private static OrderLockException interrupted(RLock lock, String origin, Exception ex) {
+	private static OrderLockException interrupted(RLock lock, String origin, @Nullable Exception ex) {
 		Thread.currentThread().interrupt();
 		return new OrderLockException(
 				"Interrupted while waiting for lock '" + lock.getName() + "' for " + origin + ". The code was not run.",
 				ex);
-	}
-
-	private static void release(RLock lock, String origin) {
-		try {
-			// No isHeldByCurrentThread() first: that is one more round trip. The owner-checked unlock script
-			// itself tells us when the lock is no longer ours.
-			lock.unlock();
-		}
-		catch (IllegalMonitorStateException ex) {
-			logger.warn("Lock '" + lock.getName() + "' held by " + origin + " was lost before it was released: its "
-					+ "lease expired while the code ran (the watchdog could not renew it, or a fixed leaseTime was "
-					+ "shorter than the code). Another instance may have changed the same order at the same time; the "
-					+ "integrity of the data protected by this lock may have been compromised.");
-		}
-		catch (RuntimeException ex) {
-			logger.warn("Could not release lock '" + lock.getName() + "' held by " + origin + " (" + ex
-					+ "); it lapses on its own when its lease expires, blocking the order until then.", ex);
-		}
 	}
 
 }

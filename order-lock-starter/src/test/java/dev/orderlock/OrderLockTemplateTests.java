@@ -160,23 +160,36 @@ class OrderLockTemplateTests {
 	}
 
 	@Test
-	void leaseLostWhileRunningIsLoggedAndTheResultIsKept(CapturedOutput output) {
-		String result = this.templateA.execute("42", Duration.ZERO, Duration.ofMillis(300), () -> {
+	void leaseLostWhileRunningFailsTheCallLogsTheKeyAndIsCounted(CapturedOutput output) {
+		AtomicBoolean ran = new AtomicBoolean();
+		assertThatThrownBy(() -> this.templateA.execute("42", Duration.ZERO, Duration.ofMillis(300), () -> {
 			sleep(Duration.ofMillis(800));
-			return "paid";
+			return ran.getAndSet(true);
+		})).isInstanceOfSatisfying(OrderLockLeaseLostException.class, (ex) -> {
+			assertThat(ex.getKey()).isEqualTo("42");
+			assertThat(ex.getMessage()).contains(this.prefix + ":42").contains("no longer held");
 		});
-		assertThat(result).isEqualTo("paid");
-		assertThat(output).contains("Lock '" + this.prefix + ":42'").contains("was lost before it was released");
+		assertThat(ran).as("the code ran; its caller must not report success").isTrue();
+		assertThat(this.templateA.getLeaseLossCount()).isEqualTo(1);
+		assertThat(output).contains("Lock '" + this.prefix + ":42' of key '42'").contains("was lost before it was released");
 	}
 
 	@Test
-	void failureOfTheCodeIsKeptWhenTheLeaseWasLost(CapturedOutput output) {
+	void failureOfTheCodeIsKeptWhenTheLeaseWasLostAndCarriesTheLoss(CapturedOutput output) {
 		IllegalStateException failure = new IllegalStateException("declined");
 		assertThatThrownBy(() -> this.templateA.execute("42", Duration.ZERO, Duration.ofMillis(300), () -> {
 			sleep(Duration.ofMillis(800));
 			throw failure;
 		})).isSameAs(failure);
+		assertThat(failure.getSuppressed()).singleElement().isInstanceOf(OrderLockLeaseLostException.class);
+		assertThat(this.templateA.getLeaseLossCount()).isEqualTo(1);
 		assertThat(output).contains("was lost before it was released");
+	}
+
+	@Test
+	void callThatKeepsItsLeaseIsNotCountedAsALoss() {
+		assertThat(this.templateA.execute("42", () -> "paid")).isEqualTo("paid");
+		assertThat(this.templateA.getLeaseLossCount()).isZero();
 	}
 
 	static void await(CountDownLatch latch) {
