@@ -1,6 +1,7 @@
 package dev.orderlock;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -9,13 +10,21 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.redisson.api.RFencedLock;
 import org.redisson.api.RLock;
+
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.embedded.EmbeddedDatabaseBuilder;
+import org.springframework.jdbc.datasource.embedded.EmbeddedDatabaseType;
+import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A locked call sends Redis exactly what hand-written Redisson {@code tryLock}/{@code unlock} sends, measured in the
- * same run on a Redis of its own: no extra {@code isHeldByCurrentThread()} or any other command.
+ * same run on a Redis of its own: no extra {@code isHeldByCurrentThread()} or any other command. A fenced call sends
+ * what hand-written {@code RFencedLock} sends; a call bound to a running transaction adds exactly one ownership check
+ * ({@code HEXISTS}) before the commit.
  */
 @Timeout(60)
 class RoundTripTests {
@@ -64,6 +73,70 @@ class RoundTripTests {
 		assertThat(handWritten).as("baseline: one acquire and one release script per call")
 			.containsEntry("evalsha", 2L * CALLS);
 		assertThat(ours).isEqualTo(handWritten);
+	}
+
+	@Test
+	void fencedCallSendsTheSameCommandsAsHandWrittenFencedLock() throws Exception {
+		RedisCommandStats stats = new RedisCommandStats(own.redis());
+		String prefix = TestClients.uniquePrefix();
+		RFencedLock warmUp = own.client().getFencedLock(prefix + ":warm-up");
+		warmUp.lockAndGetToken();
+		warmUp.unlock();
+		settledCalls(stats);
+
+		stats.reset();
+		for (int i = 0; i < CALLS; i++) {
+			RFencedLock lock = own.client().getFencedLock(prefix + ":raw-" + i);
+			assertThat(lock.tryLockAndGetToken(5000, -1, TimeUnit.MILLISECONDS)).isNotNull();
+			lock.unlock();
+		}
+		Map<String, Long> handWritten = settledCalls(stats);
+
+		OrderLockTemplate template = new OrderLockTemplate(own.client(), prefix, Duration.ofSeconds(5));
+		stats.reset();
+		for (int i = 0; i < CALLS; i++) {
+			template.executeFenced("ours-" + i, (token) -> token);
+		}
+		Map<String, Long> ours = settledCalls(stats);
+
+		System.out.println("Fenced, per " + CALLS + " calls: hand-written " + handWritten + ", order-lock " + ours);
+		assertThat(handWritten).as("baseline: one acquire and one release script per call")
+			.containsEntry("evalsha", 2L * CALLS);
+		assertThat(ours).isEqualTo(handWritten);
+	}
+
+	@Test
+	void callInsideARunningTransactionAddsOneOwnershipCheckBeforeTheCommit() throws Exception {
+		RedisCommandStats stats = new RedisCommandStats(own.redis());
+		String prefix = TestClients.uniquePrefix();
+		OrderLockTemplate template = new OrderLockTemplate(own.client(), prefix, Duration.ofSeconds(5));
+		template.run("warm-up", () -> {
+		});
+		TransactionTemplate transaction = new TransactionTemplate(new DataSourceTransactionManager(
+				new EmbeddedDatabaseBuilder().setType(EmbeddedDatabaseType.H2).generateUniqueName(true).build()));
+		settledCalls(stats);
+
+		stats.reset();
+		for (int i = 0; i < CALLS; i++) {
+			String key = "plain-" + i;
+			template.run(key, () -> {
+			});
+		}
+		Map<String, Long> withoutTransaction = settledCalls(stats);
+
+		stats.reset();
+		for (int i = 0; i < CALLS; i++) {
+			String key = "bound-" + i;
+			transaction.executeWithoutResult((status) -> template.run(key, () -> {
+			}));
+		}
+		Map<String, Long> bound = settledCalls(stats);
+
+		System.out.println("Per " + CALLS + " calls: without a transaction " + withoutTransaction
+				+ ", bound to a running transaction " + bound);
+		Map<String, Long> expected = new HashMap<>(withoutTransaction);
+		expected.put("hexists", withoutTransaction.getOrDefault("hexists", 0L) + CALLS);
+		assertThat(bound).isEqualTo(expected);
 	}
 
 	/** Waits until asynchronous commands (Redisson's unlock-latch DEL) have arrived, then drops housekeeping. */
