@@ -1,6 +1,8 @@
 package dev.orderlock;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -22,6 +24,9 @@ import org.redisson.client.RedisException;
 final class HeldOrderLock {
 
 	private static final Log logger = LogFactory.getLog(OrderLockTemplate.class);
+
+	/** Locks this thread holds until its call returns: a transaction begun under them checks them before commit. */
+	private static final ThreadLocal<ArrayDeque<HeldOrderLock>> releasedOnReturn = new ThreadLocal<>();
 
 	final RLock lock;
 
@@ -53,6 +58,22 @@ final class HeldOrderLock {
 		this.leaseLosses = leaseLosses;
 	}
 
+	/** Marks this lock as released when the call returns (not bound to a transaction), until {@link #release()}. */
+	void releaseOnReturn() {
+		ArrayDeque<HeldOrderLock> held = releasedOnReturn.get();
+		if (held == null) {
+			held = new ArrayDeque<>(2);
+			releasedOnReturn.set(held);
+		}
+		held.push(this);
+	}
+
+	/** The locks the current thread holds until its call returns, innermost first. */
+	static List<HeldOrderLock> releasedOnReturnByCurrentThread() {
+		ArrayDeque<HeldOrderLock> held = releasedOnReturn.get();
+		return (held != null) ? List.copyOf(held) : List.of();
+	}
+
 	/** Releases the lock after {@code maxHoldTime} even if the holder is still running (a local timer, no Redis). */
 	void capHoldTime(Duration maxHoldTime) {
 		this.cap = Timer.INSTANCE.schedule(() -> capReached(maxHoldTime), maxHoldTime.toNanos(),
@@ -80,6 +101,10 @@ final class HeldOrderLock {
 	 * (including a release that failed for another reason, which is logged: the lock then lapses on its own)
 	 */
 	@Nullable OrderLockLeaseLostException release() {
+		ArrayDeque<HeldOrderLock> onThread = releasedOnReturn.get();
+		if (onThread != null && onThread.remove(this) && onThread.isEmpty()) {
+			releasedOnReturn.remove();
+		}
 		ScheduledFuture<?> cap = this.cap;
 		if (cap != null) {
 			cap.cancel(false);

@@ -57,6 +57,18 @@ public final class OrderLockAutoConfiguration {
 	}
 
 	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "org.springframework.transaction.TransactionExecutionListener")
+	static class TransactionConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		OrderLockTransactionListener orderLockTransactionListener() {
+			return new OrderLockTransactionListener();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnBooleanProperty(name = "order-lock.enabled", matchIfMissing = true)
 	@Import(OrderLockProxyRegistrar.class)
 	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)

@@ -177,6 +177,9 @@ public class OrderLockTemplate {
 			held.release();
 			throw ex;
 		}
+		if (!boundToTransaction) {
+			held.releaseOnReturn();
+		}
 		if (token != null) {
 			OrderLockContext.push(token);
 		}
@@ -187,7 +190,7 @@ public class OrderLockTemplate {
 		catch (Throwable ex) {
 			if (!boundToTransaction) {
 				OrderLockLeaseLostException lost = held.release();
-				if (lost != null) {
+				if (lost != null && !(ex instanceof OrderLockLeaseLostException)) {
 					// The code's own failure stays the outcome; the loss travels with it.
 					ex.addSuppressed(lost);
 				}

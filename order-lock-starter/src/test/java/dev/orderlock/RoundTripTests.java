@@ -106,14 +106,16 @@ class RoundTripTests {
 	}
 
 	@Test
-	void callInsideARunningTransactionAddsOneOwnershipCheckBeforeTheCommit() throws Exception {
+	void callWithATransactionAddsOneOwnershipCheckBeforeTheCommit() throws Exception {
 		RedisCommandStats stats = new RedisCommandStats(own.redis());
 		String prefix = TestClients.uniquePrefix();
 		OrderLockTemplate template = new OrderLockTemplate(own.client(), prefix, Duration.ofSeconds(5));
 		template.run("warm-up", () -> {
 		});
-		TransactionTemplate transaction = new TransactionTemplate(new DataSourceTransactionManager(
-				new EmbeddedDatabaseBuilder().setType(EmbeddedDatabaseType.H2).generateUniqueName(true).build()));
+		DataSourceTransactionManager transactionManager = new DataSourceTransactionManager(
+				new EmbeddedDatabaseBuilder().setType(EmbeddedDatabaseType.H2).generateUniqueName(true).build());
+		transactionManager.addListener(new OrderLockTransactionListener());
+		TransactionTemplate transaction = new TransactionTemplate(transactionManager);
 		settledCalls(stats);
 
 		stats.reset();
@@ -132,11 +134,20 @@ class RoundTripTests {
 		}
 		Map<String, Long> bound = settledCalls(stats);
 
+		stats.reset();
+		for (int i = 0; i < CALLS; i++) {
+			template.run("own-" + i, () -> transaction.executeWithoutResult((status) -> {
+			}));
+		}
+		Map<String, Long> ownTransaction = settledCalls(stats);
+
 		System.out.println("Per " + CALLS + " calls: without a transaction " + withoutTransaction
-				+ ", bound to a running transaction " + bound);
+				+ ", bound to a running transaction " + bound + ", around a transaction begun under it "
+				+ ownTransaction);
 		Map<String, Long> expected = new HashMap<>(withoutTransaction);
 		expected.put("hexists", withoutTransaction.getOrDefault("hexists", 0L) + CALLS);
 		assertThat(bound).isEqualTo(expected);
+		assertThat(ownTransaction).isEqualTo(expected);
 	}
 
 	/** Waits until asynchronous commands (Redisson's unlock-latch DEL) have arrived, then drops housekeeping. */

@@ -6,6 +6,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import java.util.List;
+
 import javax.sql.DataSource;
 
 import org.junit.jupiter.api.Test;
@@ -13,11 +15,13 @@ import org.junit.jupiter.api.Timeout;
 import org.redisson.api.RLock;
 import org.redisson.api.RedissonClient;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.TransactionExecutionListener;
 import org.springframework.transaction.support.DefaultTransactionStatus;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.transaction.annotation.Transactional;
@@ -126,6 +130,23 @@ class TransactionBoundaryTests {
 	}
 
 	@Test
+	void lockLostInsideItsOwnTransactionRollsItBackBeforeTheCommit() throws Exception {
+		try (TwoInstances instances = start()) {
+			OrderRows first = instances.first.getBean(OrderRows.class);
+			OrderLockTemplate template = instances.first.getBean(OrderLockTemplate.class);
+			first.createTable();
+			first.insertPending(1L);
+			commitStarted = new CountDownLatch(1);
+			assertThatThrownBy(() -> first.markPaidInOwnTransactionOutlivingTheLease(1L))
+				.isInstanceOf(OrderLockLeaseLostException.class)
+				.hasMessageContaining("no longer held");
+			assertThat(commitStarted.getCount()).as("the commit was never attempted").isEqualTo(1);
+			assertThat(first.status(1L)).isEqualTo("PENDING_PAYMENT");
+			assertThat(template.getLeaseLossCount()).isEqualTo(1);
+		}
+	}
+
+	@Test
 	void holdTimeCapInsideAnOuterTransactionRollsItBackWithoutAskingRedis() throws Exception {
 		try (TwoInstances instances = start()) {
 			OrderRows first = instances.first.getBean(OrderRows.class);
@@ -174,6 +195,13 @@ class TransactionBoundaryTests {
 
 		@OrderLock(key = "#orderId", leaseTime = "300ms")
 		public void markPaidOutlivingTheLease(long orderId) {
+			updatePaid(orderId);
+			OrderLockTemplateTests.sleep(Duration.ofMillis(800));
+		}
+
+		@OrderLock(key = "#orderId", leaseTime = "300ms")
+		@Transactional
+		public void markPaidInOwnTransactionOutlivingTheLease(long orderId) {
 			updatePaid(orderId);
 			OrderLockTemplateTests.sleep(Duration.ofMillis(800));
 		}
@@ -229,8 +257,10 @@ class TransactionBoundaryTests {
 	/** Commits writing transactions slowly, so a lock released before the commit would be caught. */
 	static class SlowCommitTransactionManager extends DataSourceTransactionManager {
 
-		SlowCommitTransactionManager(DataSource dataSource) {
+		SlowCommitTransactionManager(DataSource dataSource, List<TransactionExecutionListener> listeners) {
 			super(dataSource);
+			// What Spring Boot does for the transaction managers it configures, done by hand for one of our own.
+			setTransactionExecutionListeners(listeners);
 		}
 
 		@Override
@@ -249,8 +279,9 @@ class TransactionBoundaryTests {
 	static class TransactionalApplication {
 
 		@Bean
-		SlowCommitTransactionManager transactionManager(DataSource dataSource) {
-			return new SlowCommitTransactionManager(dataSource);
+		SlowCommitTransactionManager transactionManager(DataSource dataSource,
+				ObjectProvider<TransactionExecutionListener> listeners) {
+			return new SlowCommitTransactionManager(dataSource, listeners.orderedStream().toList());
 		}
 
 		@Bean
