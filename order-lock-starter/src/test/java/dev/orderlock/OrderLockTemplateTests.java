@@ -17,10 +17,15 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.redisson.api.RLock;
 import org.redisson.api.RedissonClient;
 
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.embedded.EmbeddedDatabaseBuilder;
+import org.springframework.jdbc.datasource.embedded.EmbeddedDatabaseType;
+import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -123,6 +128,20 @@ class OrderLockTemplateTests {
 				() -> this.templateA.execute("42", Duration.ZERO, null, () -> "nested"));
 		assertThat(result).isEqualTo("nested");
 		assertThat(instanceB.getLock(this.prefix + ":42").isLocked()).isFalse();
+	}
+
+	@Test
+	void nestedCallsOnOneKeyInsideATransactionReleaseOnlyAfterItCompletes() throws Exception {
+		TransactionTemplate transaction = new TransactionTemplate(new DataSourceTransactionManager(
+				new EmbeddedDatabaseBuilder().setType(EmbeddedDatabaseType.H2).generateUniqueName(true).build()));
+		RLock seenFromB = instanceB.getLock(this.prefix + ":42");
+		transaction.executeWithoutResult((status) -> {
+			this.templateA.run("42", () -> this.templateA.run("42", () -> {
+			}));
+			assertThat(seenFromB.isLocked()).as("released before the transaction completed").isTrue();
+		});
+		assertThat(seenFromB.isLocked()).as("still held after the transaction completed").isFalse();
+		assertThat(this.templateB.execute("42", Duration.ZERO, null, () -> "free")).isEqualTo("free");
 	}
 
 	@Test
