@@ -11,7 +11,10 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.Advisor;
 import org.springframework.aop.framework.Advised;
+import org.springframework.aop.config.AopConfigUtils;
 import org.springframework.aop.framework.AopProxyUtils;
+import org.springframework.aop.framework.ProxyConfig;
+import org.springframework.aop.framework.autoproxy.AutoProxyUtils;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
@@ -25,8 +28,9 @@ import org.springframework.util.ReflectionUtils;
 
 /**
  * Fails the start-up, instead of letting a guarded method run unlocked later, when an {@link OrderLock} bean cannot
- * work: an expression or duration that does not parse, a method the proxy cannot intercept, a bean that was not
- * proxied at all, or a transaction advisor that would commit outside the lock.
+ * work: an expression or duration that does not parse, a method the proxy cannot intercept, a final class that
+ * would need a class proxy, a bean that was not proxied at all, or a transaction advisor that would commit outside
+ * the lock.
  * <p>
  * Runs after the auto-proxy creator, so it sees the bean as callers will.
  */
@@ -55,6 +59,41 @@ final class OrderLockBeanValidator
 		if (beanFactory instanceof ConfigurableListableBeanFactory listable) {
 			this.beanFactory = listable;
 		}
+	}
+
+	/**
+	 * Runs before the auto-proxy creator (which proxies after initialization): a class proxy of a final class fails
+	 * there with a generic CGLIB message, so name the method and the fix first.
+	 */
+	@Override
+	public Object postProcessBeforeInitialization(Object bean, String beanName) {
+		Class<?> targetClass = AopProxyUtils.ultimateTargetClass(bean);
+		if (Modifier.isFinal(targetClass.getModifiers()) && !AopUtils.isAopProxy(bean)) {
+			List<Method> methods = this.lockedMethods.computeIfAbsent(targetClass, OrderLockBeanValidator::findLocked);
+			if (!methods.isEmpty() && usesClassProxy(targetClass, beanName)) {
+				throw new OrderLockDefinitionException(methods.get(0),
+						"belongs to bean '" + beanName + "', whose class is final, so it cannot be proxied and the "
+								+ "method would run without the lock",
+						"Remove 'final' from the class " + targetClass.getName() + " (Kotlin: make it 'open', or use "
+								+ "the kotlin-spring plugin), or call OrderLockTemplate inside the method.",
+						null);
+			}
+		}
+		return bean;
+	}
+
+	private boolean usesClassProxy(Class<?> targetClass, String beanName) {
+		if (targetClass.getInterfaces().length == 0 || this.beanFactory == null) {
+			return true;
+		}
+		if (AutoProxyUtils.shouldProxyTargetClass(this.beanFactory, beanName)) {
+			return true;
+		}
+		if (this.beanFactory.containsBean(AopConfigUtils.AUTO_PROXY_CREATOR_BEAN_NAME)) {
+			Object creator = this.beanFactory.getBean(AopConfigUtils.AUTO_PROXY_CREATOR_BEAN_NAME);
+			return !(creator instanceof ProxyConfig config) || config.isProxyTargetClass();
+		}
+		return true;
 	}
 
 	@Override
