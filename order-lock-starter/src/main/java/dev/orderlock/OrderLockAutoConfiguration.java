@@ -40,6 +40,7 @@ public final class OrderLockAutoConfiguration {
 		OrderLockTemplate template = new OrderLockTemplate(redissonClient, properties.getKeyPrefix(),
 				properties.getWaitTime());
 		template.setMaxHoldTime(properties.getMaxHoldTime());
+		template.setRedisTimeout(properties.getRedisTimeout());
 		return template;
 	}
 

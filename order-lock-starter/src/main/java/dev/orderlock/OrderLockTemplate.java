@@ -3,6 +3,7 @@ package dev.orderlock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongFunction;
 import java.util.function.Supplier;
@@ -57,6 +58,8 @@ public class OrderLockTemplate {
 	private final Duration defaultWaitTime;
 
 	private @Nullable Duration defaultMaxHoldTime;
+
+	private @Nullable Duration redisTimeout;
 
 	private final AtomicLong leaseLosses = new AtomicLong();
 
@@ -134,6 +137,17 @@ public class OrderLockTemplate {
 		Assert.isTrue(maxHoldTime == null || (!maxHoldTime.isNegative() && !maxHoldTime.isZero()),
 				"order-lock.max-hold-time must be positive");
 		this.defaultMaxHoldTime = maxHoldTime;
+	}
+
+	/**
+	 * Bounds how long acquiring waits for Redis to answer, on top of the wait time, before failing with
+	 * {@link OrderLockUnavailableException}, whatever Redisson's own timeout and retries are. {@code null} (the
+	 * default) leaves the bound to Redisson's {@code timeout}, {@code retryAttempts} and {@code retryDelay}.
+	 */
+	public void setRedisTimeout(@Nullable Duration redisTimeout) {
+		Assert.isTrue(redisTimeout == null || (!redisTimeout.isNegative() && !redisTimeout.isZero()),
+				"order-lock.redis-timeout must be positive");
+		this.redisTimeout = redisTimeout;
 	}
 
 	/**
@@ -218,7 +232,12 @@ public class OrderLockTemplate {
 		Long token = null;
 		boolean acquired;
 		try {
-			if (fenced) {
+			if (this.redisTimeout != null) {
+				Object answer = BoundedAcquire.tryLock(lock, fenced, wait, lease, this.redisTimeout);
+				token = (answer instanceof Long fencingToken) ? fencingToken : null;
+				acquired = (token != null) || Boolean.TRUE.equals(answer);
+			}
+			else if (fenced) {
 				token = ((RFencedLock) lock).tryLockAndGetToken(wait.toMillis(), lease, TimeUnit.MILLISECONDS);
 				acquired = (token != null);
 			}
@@ -236,13 +255,18 @@ public class OrderLockTemplate {
 			throw new OrderLockUnavailableException(key, "Could not acquire lock '" + lock.getName() + "' for "
 					+ origin + ": Redis is unavailable (" + ex + "). The code was not run.", ex);
 		}
+		catch (TimeoutException ex) {
+			throw new OrderLockUnavailableException(key, "Could not acquire lock '" + lock.getName() + "' for "
+					+ origin + ": Redis did not answer within the wait time " + wait + " plus order-lock.redis-timeout "
+					+ this.redisTimeout + ". The code was not run.", ex);
+		}
 		catch (RuntimeException ex) {
 			throw new OrderLockException("Could not acquire lock '" + lock.getName() + "' for " + origin + ": " + ex
 					+ ". The code was not run.", ex);
 		}
 		if (!acquired) {
 			if (fenced && Thread.currentThread().isInterrupted()) {
-				// tryLockAndGetToken reports an interrupt as "not acquired".
+				// tryLockAndGetToken declares no InterruptedException: an interrupt may surface as "not acquired".
 				throw interrupted(lock, origin, null);
 			}
 			throw new OrderLockTimeoutException(key, wait, "Lock '" + lock.getName() + "' for " + origin

@@ -69,6 +69,16 @@ class RoundTripTests {
 		}
 		Map<String, Long> ours = settledCalls(stats);
 
+		OrderLockTemplate bounded = new OrderLockTemplate(own.client(), prefix, Duration.ofSeconds(5));
+		bounded.setRedisTimeout(Duration.ofSeconds(2));
+		stats.reset();
+		for (int i = 0; i < CALLS; i++) {
+			bounded.run("bounded-" + i, () -> {
+			});
+		}
+		Map<String, Long> withRedisTimeout = settledCalls(stats);
+		assertThat(withRedisTimeout).as("with order-lock.redis-timeout").isEqualTo(handWritten);
+
 		// commandstats also counts the commands run inside the scripts, so compare everything, not just evalsha.
 		assertThat(handWritten).as("baseline: one acquire and one release script per call")
 			.containsEntry("evalsha", 2L * CALLS);
