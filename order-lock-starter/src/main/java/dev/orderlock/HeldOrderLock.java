@@ -28,11 +28,9 @@ final class HeldOrderLock {
 	/** Locks this thread holds until its call returns: a transaction begun under them checks them before commit. */
 	private static final ThreadLocal<ArrayDeque<HeldOrderLock>> releasedOnReturn = new ThreadLocal<>();
 
-	final RLock lock;
+	private final RLock lock;
 
-	final String key;
-
-	final @Nullable Long token;
+	private final String key;
 
 	private final long threadId;
 
@@ -49,10 +47,9 @@ final class HeldOrderLock {
 
 	private volatile @Nullable ScheduledFuture<?> cap;
 
-	HeldOrderLock(RLock lock, String key, @Nullable Long token, String origin, AtomicLong leaseLosses) {
+	HeldOrderLock(RLock lock, String key, String origin, AtomicLong leaseLosses) {
 		this.lock = lock;
 		this.key = key;
-		this.token = token;
 		this.threadId = Thread.currentThread().getId();
 		this.origin = origin;
 		this.leaseLosses = leaseLosses;

@@ -4,9 +4,13 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.aopalliance.aop.Advice;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.Advisor;
@@ -37,6 +41,8 @@ import org.springframework.util.ReflectionUtils;
 final class OrderLockBeanValidator
 		implements BeanPostProcessor, Ordered, SmartInitializingSingleton, BeanFactoryAware {
 
+	private static final Log logger = LogFactory.getLog(OrderLockBeanValidator.class);
+
 	private static final String TRANSACTION_INTERCEPTOR = "org.springframework.transaction.interceptor.TransactionInterceptor";
 
 	private final LockOperationSource operationSource;
@@ -44,6 +50,10 @@ final class OrderLockBeanValidator
 	private final Map<Class<?>, List<Method>> lockedMethods = new ConcurrentHashMap<>(256);
 
 	private @Nullable ConfigurableListableBeanFactory beanFactory;
+
+	private final Set<String> fencedMethods = ConcurrentHashMap.newKeySet();
+
+	private final Set<String> plainMethods = ConcurrentHashMap.newKeySet();
 
 	OrderLockBeanValidator(LockOperationSource operationSource) {
 		this.operationSource = operationSource;
@@ -118,6 +128,20 @@ final class OrderLockBeanValidator
 				validate(bean, beanName);
 			}
 		}
+		warnAboutMixedFencing();
+	}
+
+	/**
+	 * Fenced and plain locks of one key exclude each other, but only fenced holders write a fence: a plain method's
+	 * write is not protected from a stale fenced holder. Not an error (the keys may name different things).
+	 */
+	private void warnAboutMixedFencing() {
+		if (!this.fencedMethods.isEmpty() && !this.plainMethods.isEmpty()) {
+			logger.warn("@OrderLock is fenced on " + new TreeSet<>(this.fencedMethods) + " but not on "
+					+ new TreeSet<>(this.plainMethods) + ". If they lock the same orders, they still exclude each "
+					+ "other, but only fenced methods get a fencing token: make every method that writes an "
+					+ "order's state fenced = true, or none.");
+		}
 	}
 
 	private void validate(Object bean, String beanName) {
@@ -129,7 +153,10 @@ final class OrderLockBeanValidator
 		for (Method method : methods) {
 			checkInterceptable(bean, method);
 			// Parses the expression and durations now: a typo fails the start-up, not the first request.
-			this.operationSource.getOperation(method, targetClass);
+			LockOperation operation = this.operationSource.getOperation(method, targetClass);
+			if (operation != null) {
+				(operation.fenced() ? this.fencedMethods : this.plainMethods).add(operation.description());
+			}
 		}
 		checkAdvised(bean, beanName, methods.get(0));
 	}

@@ -176,7 +176,7 @@ public class OrderLockTemplate {
 		String name = this.namePrefix + key;
 		RLock lock = fenced ? this.redisson.getFencedLock(name) : this.redisson.getLock(name);
 		Long token = acquire(lock, key, wait, leaseTime, fenced, origin);
-		HeldOrderLock held = new HeldOrderLock(lock, key, token, origin, this.leaseLosses);
+		HeldOrderLock held = new HeldOrderLock(lock, key, origin, this.leaseLosses);
 		Duration cap = (maxHoldTime != null) ? maxHoldTime : this.defaultMaxHoldTime;
 		if (cap != null) {
 			held.capHoldTime(cap);

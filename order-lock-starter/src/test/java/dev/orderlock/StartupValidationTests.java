@@ -130,6 +130,15 @@ class StartupValidationTests {
 	}
 
 	@Test
+	void mixingFencedAndPlainMethodsStartsWithAWarningNamingThem(CapturedOutput output) {
+		this.runner.withBean(MixedFencing.class).run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(output).contains("@OrderLock is fenced on [" + MixedFencing.class.getName() + ".pay(long)]")
+				.contains("but not on [" + MixedFencing.class.getName() + ".cancel(long)]");
+		});
+	}
+
+	@Test
 	void beanCreatedBeforeTheProxyCreatorFailsTheStartup() {
 		this.runner.withUserConfiguration(EarlyBeanConfiguration.class)
 			.run((context) -> assertThat(definitionFailure(context.getStartupFailure()).getMessage())
@@ -243,6 +252,18 @@ class StartupValidationTests {
 		@Override
 		@OrderLock(key = "#orderId")
 		public void pay(long orderId) {
+		}
+
+	}
+
+	static class MixedFencing {
+
+		@OrderLock(key = "#orderId", fenced = true)
+		public void pay(long orderId) {
+		}
+
+		@OrderLock(key = "#orderId")
+		public void cancel(long orderId) {
 		}
 
 	}
