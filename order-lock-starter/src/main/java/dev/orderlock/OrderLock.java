@@ -28,7 +28,7 @@ import org.springframework.core.annotation.AliasFor;
  * <li>lock found lost when the method ends (lease expired, {@link #maxHoldTime()} reached):
  * {@link OrderLockLeaseLostException}, thrown before the commit of a transaction the lock is bound to;</li>
  * <li>an expression or duration that cannot be parsed, or a method the proxy cannot intercept (private, final,
- * static): the application fails to start, naming the method.</li>
+ * static, or in a final class that needs a class proxy): the application fails to start, naming the method.</li>
  * </ul>
  * May be used as a meta-annotation, e.g. {@code @OrderLock(key = "#orderId") @interface PayLock}.
  */

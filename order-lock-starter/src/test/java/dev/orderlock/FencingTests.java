@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import dev.orderlock.testredis.TestRedis;
 import org.junit.jupiter.api.AfterAll;
@@ -95,6 +97,33 @@ class FencingTests {
 					true, "test", () -> "fenced"))
 				.isInstanceOf(OrderLockTimeoutException.class);
 		}
+	}
+
+	@Test
+	void interruptWhileWaitingForAFencedLockFailsAndKeepsTheInterruptFlag() throws Exception {
+		AtomicReference<Throwable> failure = new AtomicReference<>();
+		AtomicBoolean flagAfter = new AtomicBoolean();
+		AtomicBoolean ran = new AtomicBoolean();
+		try (HeldLock held = HeldLock.hold((body) -> this.templateA.run("42", body))) {
+			Thread waiter = new Thread(() -> {
+				try {
+					this.templateB.executeFenced("42", (token) -> ran.getAndSet(true));
+				}
+				catch (Throwable ex) {
+					failure.set(ex);
+				}
+				flagAfter.set(Thread.currentThread().isInterrupted());
+			});
+			waiter.start();
+			Thread.sleep(300);
+			waiter.interrupt();
+			waiter.join(10_000);
+		}
+		assertThat(failure.get()).isInstanceOf(OrderLockException.class)
+			.isNotInstanceOf(OrderLockTimeoutException.class)
+			.hasMessageContaining("Interrupted");
+		assertThat(flagAfter).isTrue();
+		assertThat(ran).isFalse();
 	}
 
 	@Test
