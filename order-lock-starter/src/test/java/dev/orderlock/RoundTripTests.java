@@ -79,6 +79,15 @@ class RoundTripTests {
 		Map<String, Long> withRedisTimeout = settledCalls(stats);
 		assertThat(withRedisTimeout).as("with order-lock.redis-timeout").isEqualTo(handWritten);
 
+		OrderLockTemplate capped = new OrderLockTemplate(own.client(), prefix, Duration.ofSeconds(5));
+		capped.setMaxHoldTime(Duration.ofSeconds(30));
+		stats.reset();
+		for (int i = 0; i < CALLS; i++) {
+			capped.run("capped-" + i, () -> {
+			});
+		}
+		assertThat(settledCalls(stats)).as("with order-lock.max-hold-time").isEqualTo(handWritten);
+
 		// commandstats also counts the commands run inside the scripts, so compare everything, not just evalsha.
 		assertThat(handWritten).as("baseline: one acquire and one release script per call")
 			.containsEntry("evalsha", 2L * CALLS);
@@ -150,6 +159,16 @@ class RoundTripTests {
 			}));
 		}
 		Map<String, Long> ownTransaction = settledCalls(stats);
+
+		TransactionTemplate readOnly = new TransactionTemplate(transactionManager);
+		readOnly.setReadOnly(true);
+		stats.reset();
+		for (int i = 0; i < CALLS; i++) {
+			String key = "read-only-" + i;
+			readOnly.executeWithoutResult((status) -> template.run(key, () -> {
+			}));
+		}
+		assertThat(settledCalls(stats)).as("bound to a read-only transaction: no check").isEqualTo(withoutTransaction);
 
 		System.out.println("Per " + CALLS + " calls: without a transaction " + withoutTransaction
 				+ ", bound to a running transaction " + bound + ", around a transaction begun under it "
