@@ -15,6 +15,9 @@ import org.jspecify.annotations.Nullable;
  * @param key the parsed key expression
  * @param waitTime the annotation's wait time; {@code null} for {@code order-lock.wait-time}
  * @param leaseTime the annotation's fixed lease; {@code null} for watchdog renewal
+ * @param maxHoldTime the annotation's hold-time cap; {@code null} for {@code order-lock.max-hold-time}
+ * @param fenced whether the lock hands out fencing tokens
  */
-record LockOperation(Method method, String description, String keyText, KeyExpression key, @Nullable Duration waitTime, @Nullable Duration leaseTime) {
+record LockOperation(Method method, String description, String keyText, KeyExpression key, @Nullable Duration waitTime,
+		@Nullable Duration leaseTime, @Nullable Duration maxHoldTime, boolean fenced) {
 }

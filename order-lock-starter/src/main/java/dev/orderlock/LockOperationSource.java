@@ -83,8 +83,9 @@ final class LockOperationSource implements BeanFactoryAware {
 		}
 		Duration waitTime = parseDuration(specific, "waitTime", annotation.waitTime(), true);
 		Duration leaseTime = parseDuration(specific, "leaseTime", annotation.leaseTime(), false);
+		Duration maxHoldTime = parseDuration(specific, "maxHoldTime", annotation.maxHoldTime(), false);
 		return new LockOperation(specific, MethodDescriptions.describe(specific), keyText, key, waitTime,
-				leaseTime);
+				leaseTime, maxHoldTime, annotation.fenced());
 	}
 
 	private @Nullable Duration parseDuration(Method method, String attribute, String text, boolean zeroAllowed) {

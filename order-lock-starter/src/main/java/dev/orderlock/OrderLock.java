@@ -17,14 +17,18 @@ import org.springframework.core.annotation.AliasFor;
  * The lock is a Redisson {@code RLock} named {@code <order-lock.key-prefix>:<resolved key>}: acquired atomically,
  * released in {@code finally} by its owner only, its lease renewed by Redisson's watchdog while the method runs. The
  * advice runs outside {@code @Transactional} on the same method, so the lock is released only after the commit.
+ * Entered while a transaction is already running (a transactional caller), the lock is bound to that transaction:
+ * checked before its commit and released after its completion, not when the method returns.
  * <p>
  * Failure behaviour, always closed (the method body never runs without the lock):
  * <ul>
  * <li>not acquired within {@link #waitTime()}: {@link OrderLockTimeoutException};</li>
  * <li>Redis unreachable: {@link OrderLockUnavailableException};</li>
  * <li>key resolving to {@code null} or blank, or its expression failing: {@link OrderLockException};</li>
+ * <li>lock found lost when the method ends (lease expired, {@link #maxHoldTime()} reached):
+ * {@link OrderLockLeaseLostException}, thrown before the commit of a transaction the lock is bound to;</li>
  * <li>an expression or duration that cannot be parsed, or a method the proxy cannot intercept (private, final,
- * static): the application fails to start, naming the method.</li>
+ * static, or in a final class that needs a class proxy): the application fails to start, naming the method.</li>
  * </ul>
  * May be used as a meta-annotation, e.g. {@code @OrderLock(key = "#orderId") @interface PayLock}.
  */
@@ -58,5 +62,22 @@ public @interface OrderLock {
 	 * crashed instance's lock lapses after {@code order-lock.watchdog-timeout}.
 	 */
 	String leaseTime() default "";
+
+	/**
+	 * Longest the lock may be held, in the same formats; placeholders allowed. Past it the lock is released even if
+	 * the method still runs (so a hung thread cannot keep the order locked, renewed by the watchdog, forever), and
+	 * the method's end fails with {@link OrderLockLeaseLostException} (a bound transaction is rolled back). Empty
+	 * means {@code order-lock.max-hold-time}, unset by default: no cap.
+	 */
+	String maxHoldTime() default "";
+
+	/**
+	 * Whether the lock is a Redisson {@code RFencedLock} that hands the method a fencing token, read with
+	 * {@link OrderLockContext#currentFencingToken()}: larger than every token of the same order before, so the
+	 * method's final write can refuse to overwrite a newer holder's ({@code ... WHERE id = ? AND fence < ?}). It
+	 * excludes the plain lock of the same key, but only fenced holders get tokens: make every method that writes the
+	 * guarded state fenced. Costs one {@code INCR} inside the acquire script, no extra round trip.
+	 */
+	boolean fenced() default false;
 
 }

@@ -37,8 +37,12 @@ public final class OrderLockAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	OrderLockTemplate orderLockTemplate(RedissonClient redissonClient, OrderLockProperties properties) {
-		return new OrderLockTemplate(redissonClient, properties.getKeyPrefix(), properties.getWaitTime(),
-				properties.isLocalHandOff());
+		OrderLockTemplate template = new OrderLockTemplate(redissonClient, properties.getKeyPrefix(),
+				properties.getWaitTime());
+		template.setMaxHoldTime(properties.getMaxHoldTime());
+		template.setRedisTimeout(properties.getRedisTimeout());
+		template.setLocalHandOff(properties.isLocalHandOff());
+		return template;
 	}
 
 	@Configuration(proxyBeanMethods = false)
@@ -50,6 +54,18 @@ public final class OrderLockAutoConfiguration {
 		RedissonAutoConfigurationCustomizer orderLockWatchdogCustomizer(OrderLockProperties properties) {
 			long millis = properties.getWatchdogTimeout().toMillis();
 			return (config) -> config.setLockWatchdogTimeout(millis);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "org.springframework.transaction.TransactionExecutionListener")
+	static class TransactionConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		OrderLockTransactionListener orderLockTransactionListener() {
+			return new OrderLockTransactionListener();
 		}
 
 	}

@@ -4,14 +4,21 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.aopalliance.aop.Advice;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.Advisor;
 import org.springframework.aop.framework.Advised;
+import org.springframework.aop.config.AopConfigUtils;
 import org.springframework.aop.framework.AopProxyUtils;
+import org.springframework.aop.framework.ProxyConfig;
+import org.springframework.aop.framework.autoproxy.AutoProxyUtils;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
@@ -25,13 +32,16 @@ import org.springframework.util.ReflectionUtils;
 
 /**
  * Fails the start-up, instead of letting a guarded method run unlocked later, when an {@link OrderLock} bean cannot
- * work: an expression or duration that does not parse, a method the proxy cannot intercept, a bean that was not
- * proxied at all, or a transaction advisor that would commit outside the lock.
+ * work: an expression or duration that does not parse, a method the proxy cannot intercept, a final class that
+ * would need a class proxy, a bean that was not proxied at all, or a transaction advisor that would commit outside
+ * the lock.
  * <p>
  * Runs after the auto-proxy creator, so it sees the bean as callers will.
  */
 final class OrderLockBeanValidator
 		implements BeanPostProcessor, Ordered, SmartInitializingSingleton, BeanFactoryAware {
+
+	private static final Log logger = LogFactory.getLog(OrderLockBeanValidator.class);
 
 	private static final String TRANSACTION_INTERCEPTOR = "org.springframework.transaction.interceptor.TransactionInterceptor";
 
@@ -40,6 +50,10 @@ final class OrderLockBeanValidator
 	private final Map<Class<?>, List<Method>> lockedMethods = new ConcurrentHashMap<>(256);
 
 	private @Nullable ConfigurableListableBeanFactory beanFactory;
+
+	private final Set<String> fencedMethods = ConcurrentHashMap.newKeySet();
+
+	private final Set<String> plainMethods = ConcurrentHashMap.newKeySet();
 
 	OrderLockBeanValidator(LockOperationSource operationSource) {
 		this.operationSource = operationSource;
@@ -55,6 +69,41 @@ final class OrderLockBeanValidator
 		if (beanFactory instanceof ConfigurableListableBeanFactory listable) {
 			this.beanFactory = listable;
 		}
+	}
+
+	/**
+	 * Runs before the auto-proxy creator (which proxies after initialization): a class proxy of a final class fails
+	 * there with a generic CGLIB message, so name the method and the fix first.
+	 */
+	@Override
+	public Object postProcessBeforeInitialization(Object bean, String beanName) {
+		Class<?> targetClass = AopProxyUtils.ultimateTargetClass(bean);
+		if (Modifier.isFinal(targetClass.getModifiers()) && !AopUtils.isAopProxy(bean)) {
+			List<Method> methods = this.lockedMethods.computeIfAbsent(targetClass, OrderLockBeanValidator::findLocked);
+			if (!methods.isEmpty() && usesClassProxy(targetClass, beanName)) {
+				throw new OrderLockDefinitionException(methods.get(0),
+						"belongs to bean '" + beanName + "', whose class is final, so it cannot be proxied and the "
+								+ "method would run without the lock",
+						"Remove 'final' from the class " + targetClass.getName() + " (Kotlin: make it 'open', or use "
+								+ "the kotlin-spring plugin), or call OrderLockTemplate inside the method.",
+						null);
+			}
+		}
+		return bean;
+	}
+
+	private boolean usesClassProxy(Class<?> targetClass, String beanName) {
+		if (targetClass.getInterfaces().length == 0 || this.beanFactory == null) {
+			return true;
+		}
+		if (AutoProxyUtils.shouldProxyTargetClass(this.beanFactory, beanName)) {
+			return true;
+		}
+		if (this.beanFactory.containsBean(AopConfigUtils.AUTO_PROXY_CREATOR_BEAN_NAME)) {
+			Object creator = this.beanFactory.getBean(AopConfigUtils.AUTO_PROXY_CREATOR_BEAN_NAME);
+			return !(creator instanceof ProxyConfig config) || config.isProxyTargetClass();
+		}
+		return true;
 	}
 
 	@Override
@@ -79,6 +128,20 @@ final class OrderLockBeanValidator
 				validate(bean, beanName);
 			}
 		}
+		warnAboutMixedFencing();
+	}
+
+	/**
+	 * Fenced and plain locks of one key exclude each other, but only fenced holders write a fence: a plain method's
+	 * write is not protected from a stale fenced holder. Not an error (the keys may name different things).
+	 */
+	private void warnAboutMixedFencing() {
+		if (!this.fencedMethods.isEmpty() && !this.plainMethods.isEmpty()) {
+			logger.warn("@OrderLock is fenced on " + new TreeSet<>(this.fencedMethods) + " but not on "
+					+ new TreeSet<>(this.plainMethods) + ". If they lock the same orders, they still exclude each "
+					+ "other, but only fenced methods get a fencing token: make every method that writes an "
+					+ "order's state fenced = true, or none.");
+		}
 	}
 
 	private void validate(Object bean, String beanName) {
@@ -90,7 +153,10 @@ final class OrderLockBeanValidator
 		for (Method method : methods) {
 			checkInterceptable(bean, method);
 			// Parses the expression and durations now: a typo fails the start-up, not the first request.
-			this.operationSource.getOperation(method, targetClass);
+			LockOperation operation = this.operationSource.getOperation(method, targetClass);
+			if (operation != null) {
+				(operation.fenced() ? this.fencedMethods : this.plainMethods).add(operation.description());
+			}
 		}
 		checkAdvised(bean, beanName, methods.get(0));
 	}

@@ -34,7 +34,8 @@ final class OrderLockInterceptor implements MethodInterceptor {
 		}
 		String key = this.operationSource.resolveKey(operation, invocation.getArguments(), target);
 		return this.template.get()
-			.execute(key, operation.waitTime(), operation.leaseTime(), operation.description(), invocation::proceed);
+			.execute(key, operation.waitTime(), operation.leaseTime(), operation.maxHoldTime(), operation.fenced(),
+					operation.description(), invocation::proceed);
 	}
 
 }

@@ -36,6 +36,18 @@ public class OrderLockProperties {
 	private @Nullable Duration watchdogTimeout;
 
 	/**
+	 * Longest any lock is held unless @OrderLock(maxHoldTime) says otherwise: past it the lock is released even if
+	 * the method still runs, and the method's end fails with OrderLockLeaseLostException. Unset means no cap.
+	 */
+	private @Nullable Duration maxHoldTime;
+
+	/**
+	 * How long acquiring a lock waits for Redis to answer, on top of the wait time, before failing with
+	 * OrderLockUnavailableException. Unset leaves the bound to Redisson's timeout, retryAttempts and retryDelay.
+	 */
+	private @Nullable Duration redisTimeout;
+
+	/**
 	 * Order of the lock advisor among other advisors. Must be lower (outer) than the transaction advisor's
 	 * (Ordered.LOWEST_PRECEDENCE by default) so the lock is released after the commit.
 	 */
@@ -86,6 +98,22 @@ public class OrderLockProperties {
 
 	public void setLocalHandOff(boolean localHandOff) {
 		this.localHandOff = localHandOff;
+	}
+
+	public @Nullable Duration getMaxHoldTime() {
+		return this.maxHoldTime;
+	}
+
+	public void setMaxHoldTime(@Nullable Duration maxHoldTime) {
+		this.maxHoldTime = maxHoldTime;
+	}
+
+	public @Nullable Duration getRedisTimeout() {
+		return this.redisTimeout;
+	}
+
+	public void setRedisTimeout(@Nullable Duration redisTimeout) {
+		this.redisTimeout = redisTimeout;
 	}
 
 	public int getAdvisorOrder() {

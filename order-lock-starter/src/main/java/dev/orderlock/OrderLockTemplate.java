@@ -3,27 +3,32 @@ package dev.orderlock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongFunction;
 import java.util.function.Supplier;
 
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
+import org.redisson.api.RFencedLock;
 import org.redisson.api.RLock;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.RedisException;
 
 import org.springframework.util.Assert;
+import org.springframework.util.ClassUtils;
 import org.springframework.util.StringUtils;
 
 /**
  * Runs code while holding the lock of one order: the programmatic form of {@link OrderLock}, with the same lock
  * names and semantics (the annotation's advice is a thin adapter over this class).
  * <p>
- * The lock is the Redisson {@link RLock} named {@code <key prefix>:<key>}. It is acquired with one atomic script,
- * renewed by Redisson's watchdog while the work runs (unless a fixed lease is given), and released in
- * {@code finally} by its owner only. Reentrant on the same thread. With local hand-off on, callers of this instance
- * that want the same order first queue here (fair, thread-bound) and only the head of the queue waits in Redis; each
- * still takes and releases the Redis lock itself, so exclusion across instances does not depend on the queue.
+ * The lock is the Redisson {@link RLock} named {@code <key prefix>:<key>} ({@code RFencedLock} for
+ * {@link #executeFenced fenced} calls, which exclude plain ones of the same key). It is acquired with one atomic
+ * script, renewed by Redisson's watchdog while the work runs (unless a fixed lease is given), and released by its
+ * owner only: on return, or, when a Spring transaction is already running on the calling thread, after that
+ * transaction completes (so no other instance reads the order before the commit). Reentrant on the same thread.
+ * With {@linkplain #setLocalHandOff local hand-off} on, callers of this instance that want the same order first queue
+ * here and only the head of the queue waits in Redis.
  * <p>
  * Failure behaviour, always closed (the work never runs without the lock):
  * <ul>
@@ -32,15 +37,21 @@ import org.springframework.util.StringUtils;
  * <li>interrupted while waiting: {@link OrderLockException}, with the thread's interrupt flag restored;</li>
  * <li>blank key: {@link OrderLockException}.</li>
  * </ul>
- * A failure to release never replaces the work's own result or exception: a lock found lost at release (its
- * lease expired while the work ran) is logged as a warning, because the integrity of the data it protects may
- * have been compromised; any other release failure is logged and the lock lapses on its own after its lease.
+ * A lock found lost when the work ends (its lease expired, or the {@linkplain #setMaxHoldTime hold-time cap}
+ * released it) is logged with its key, counted ({@link #getLeaseLossCount()}) and reported as
+ * {@link OrderLockLeaseLostException}: before the commit of a bound transaction, which is then rolled back;
+ * otherwise in place of the work's result (the work's own exception, if any, is kept and carries the loss as
+ * suppressed), because the integrity of the data it protects may have been compromised. Any other release failure is
+ * logged and the lock lapses on its own after its lease.
  */
 public class OrderLockTemplate {
 
-	private static final Log logger = LogFactory.getLog(OrderLockTemplate.class);
-
 	private static final String ORIGIN = OrderLockTemplate.class.getSimpleName();
+
+	/** spring-tx is optional: without it there is no transaction to bind a release to. */
+	private static final boolean TRANSACTIONS_PRESENT = ClassUtils.isPresent(
+			"org.springframework.transaction.support.TransactionSynchronizationManager",
+			OrderLockTemplate.class.getClassLoader());
 
 	private final RedissonClient redisson;
 
@@ -48,7 +59,13 @@ public class OrderLockTemplate {
 
 	private final Duration defaultWaitTime;
 
-	private final @Nullable LocalHandOff localHandOff;
+	private @Nullable Duration defaultMaxHoldTime;
+
+	private @Nullable Duration redisTimeout;
+
+	private final AtomicLong leaseLosses = new AtomicLong();
+
+	private @Nullable LocalHandOff localHandOff;
 
 	/**
 	 * @param redisson the application's client; every instance that must exclude each other uses the same Redis
@@ -56,30 +73,12 @@ public class OrderLockTemplate {
 	 * @param defaultWaitTime how long to wait for a busy lock unless a call says otherwise
 	 */
 	public OrderLockTemplate(RedissonClient redisson, String keyPrefix, Duration defaultWaitTime) {
-		this(redisson, keyPrefix, defaultWaitTime, false);
-	}
-
-	/**
-	 * @param redisson the application's client; every instance that must exclude each other uses the same Redis
-	 * @param keyPrefix prefix of every lock's Redis key, e.g. {@code order-lock}
-	 * @param defaultWaitTime how long to wait for a busy lock unless a call says otherwise
-	 * @param localHandOff whether callers of this instance that want the same order queue here first, so that only
-	 * one of them at a time waits in Redis (see {@code order-lock.local-hand-off}); the wait time covers both waits
-	 */
-	public OrderLockTemplate(RedissonClient redisson, String keyPrefix, Duration defaultWaitTime,
-			boolean localHandOff) {
 		Assert.notNull(redisson, "RedissonClient must not be null");
 		Assert.hasText(keyPrefix, "order-lock.key-prefix must not be blank");
 		Assert.isTrue(!defaultWaitTime.isNegative(), "order-lock.wait-time must not be negative");
 		this.redisson = redisson;
 		this.namePrefix = keyPrefix + ":";
 		this.defaultWaitTime = defaultWaitTime;
-		this.localHandOff = localHandOff ? new LocalHandOff() : null;
-	}
-
-	/** The local queue in front of the Redis lock, {@code null} unless local hand-off is on; for tests. */
-	@Nullable LocalHandOff localHandOff() {
-		return this.localHandOff;
 	}
 
 	/** Runs {@code action} under the lock of {@code key}, waiting the default wait time, watchdog-renewed. */
@@ -116,47 +115,108 @@ public class OrderLockTemplate {
 	}
 
 	/**
+	 * Runs {@code action} under the {@linkplain OrderLock#fenced() fenced} lock of {@code key}, waiting the default
+	 * wait time, watchdog-renewed, handing it the lock's fencing token (also available from
+	 * {@link OrderLockContext#currentFencingToken()}).
+	 */
+	public <T extends @Nullable Object> T executeFenced(String key, LongFunction<T> action) {
+		Objects.requireNonNull(action, "action must not be null");
+		try {
+			return execute(key, null, null, null, true, ORIGIN,
+					() -> action.apply(OrderLockContext.currentFencingToken().orElseThrow()));
+		}
+		catch (RuntimeException | Error ex) {
+			throw ex;
+		}
+		catch (Throwable ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/**
+	 * Caps how long a lock of this template is held unless a call says otherwise: past it the lock is released even
+	 * if the code still runs, and the code's end reports a lost lease. {@code null} (the default) for no cap.
+	 */
+	public void setMaxHoldTime(@Nullable Duration maxHoldTime) {
+		Assert.isTrue(maxHoldTime == null || (!maxHoldTime.isNegative() && !maxHoldTime.isZero()),
+				"order-lock.max-hold-time must be positive");
+		this.defaultMaxHoldTime = maxHoldTime;
+	}
+
+	/**
+	 * Bounds how long acquiring waits for Redis to answer, on top of the wait time, before failing with
+	 * {@link OrderLockUnavailableException}, whatever Redisson's own timeout and retries are. {@code null} (the
+	 * default) leaves the bound to Redisson's {@code timeout}, {@code retryAttempts} and {@code retryDelay}.
+	 */
+	public void setRedisTimeout(@Nullable Duration redisTimeout) {
+		Assert.isTrue(redisTimeout == null || (!redisTimeout.isNegative() && !redisTimeout.isZero()),
+				"order-lock.redis-timeout must be positive");
+		this.redisTimeout = redisTimeout;
+	}
+
+	/**
+	 * Whether callers of this instance that want the same order queue here first (fair, thread-bound), so that only
+	 * the head of the queue waits in Redis (see {@code order-lock.local-hand-off}). Each caller still takes and
+	 * releases the Redis lock itself, so exclusion across instances does not depend on the queue; the wait time
+	 * covers both waits. Off by default; set it before the template is used.
+	 */
+	public void setLocalHandOff(boolean localHandOff) {
+		this.localHandOff = localHandOff ? new LocalHandOff() : null;
+	}
+
+	/** The local queue in front of the Redis lock, {@code null} unless local hand-off is on; for tests. */
+	@Nullable LocalHandOff localHandOff() {
+		return this.localHandOff;
+	}
+
+	/**
+	 * How many locks were found lost since start-up: at release, before a commit, or released at their
+	 * {@code maxHoldTime}. Monotonic, for a metrics counter.
+	 */
+	public long getLeaseLossCount() {
+		return this.leaseLosses.get();
+	}
+
+	<T extends @Nullable Object> T execute(String key, @Nullable Duration waitTime, @Nullable Duration leaseTime,
+			String origin, LockedCall<T> call) throws Throwable {
+		return execute(key, waitTime, leaseTime, null, false, origin, call);
+	}
+
+	/**
 	 * The one place a lock is taken and released; {@code origin} names the caller in every message.
 	 */
 	<T extends @Nullable Object> T execute(String key, @Nullable Duration waitTime, @Nullable Duration leaseTime,
-			String origin, LockedCall<T> call) throws Throwable {
+			@Nullable Duration maxHoldTime, boolean fenced, String origin, LockedCall<T> call) throws Throwable {
 		if (!StringUtils.hasText(key)) {
 			throw new OrderLockException("Lock key for " + origin + " is blank; every guarded call needs the key "
 					+ "of the order it changes. The code was not run.");
 		}
 		Duration wait = (waitTime != null) ? waitTime : this.defaultWaitTime;
-		RLock lock = this.redisson.getLock(this.namePrefix + key);
-		if (this.localHandOff == null) {
-			return callLocked(lock, key, wait, wait.toMillis(), leaseTime, origin, call);
+		String name = this.namePrefix + key;
+		RLock lock = fenced ? this.redisson.getFencedLock(name) : this.redisson.getLock(name);
+		LocalHandOff queue = this.localHandOff;
+		if (queue == null) {
+			return callLocked(lock, key, wait, wait, leaseTime, maxHoldTime, fenced, origin, call);
 		}
-		long start = System.nanoTime();
-		LocalHandOff.Turn turn = awaitLocalTurn(lock, key, wait, origin);
+		long queuedAt = System.nanoTime();
+		LocalHandOff.Turn turn = awaitLocalTurn(queue, lock, key, wait, origin);
 		try {
-			// One budget for both waits: the local queue's share is taken off the wait in Redis.
-			long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-			long redisWaitMillis = Math.max(0, wait.toMillis() - waitedMillis);
-			return callLocked(lock, key, wait, redisWaitMillis, leaseTime, origin, call);
+			// One budget for both waits: the local queue's share is taken off the wait in Redis. Inside a running
+			// transaction the turn ends on return and the next local caller waits in Redis for the commit.
+			Duration redisWait = wait.minusNanos(System.nanoTime() - queuedAt);
+			return callLocked(lock, key, wait, redisWait.isNegative() ? Duration.ZERO : redisWait, leaseTime,
+					maxHoldTime, fenced, origin, call);
 		}
 		finally {
-			this.localHandOff.leave(turn);
+			queue.leave(turn);
 		}
 	}
 
-	private static <T extends @Nullable Object> T callLocked(RLock lock, String key, Duration wait,
-			long redisWaitMillis, @Nullable Duration leaseTime, String origin, LockedCall<T> call) throws Throwable {
-		acquire(lock, key, wait, redisWaitMillis, leaseTime, origin);
-		try {
-			return call.call();
-		}
-		finally {
-			release(lock, origin);
-		}
-	}
-
-	private LocalHandOff.Turn awaitLocalTurn(RLock lock, String key, Duration wait, String origin) {
+	private static LocalHandOff.Turn awaitLocalTurn(LocalHandOff queue, RLock lock, String key, Duration wait,
+			String origin) {
 		LocalHandOff.Turn turn;
 		try {
-			turn = this.localHandOff.await(key, wait.toNanos());
+			turn = queue.await(key, wait.toNanos());
 		}
 		catch (InterruptedException ex) {
 			throw interrupted(lock, origin, ex);
@@ -167,12 +227,79 @@ public class OrderLockTemplate {
 		return turn;
 	}
 
-	private static void acquire(RLock lock, String key, Duration wait, long waitMillis,
-			@Nullable Duration leaseTime, String origin) {
+	/** Acquires in Redis (waiting up to {@code redisWait}), runs the call and releases or binds the release. */
+	private <T extends @Nullable Object> T callLocked(RLock lock, String key, Duration wait, Duration redisWait,
+			@Nullable Duration leaseTime, @Nullable Duration maxHoldTime, boolean fenced, String origin,
+			LockedCall<T> call) throws Throwable {
+		Long token = acquire(lock, key, wait, redisWait, leaseTime, fenced, origin);
+		HeldOrderLock held = new HeldOrderLock(lock, key, origin, this.leaseLosses);
+		Duration cap = (maxHoldTime != null) ? maxHoldTime : this.defaultMaxHoldTime;
+		if (cap != null) {
+			held.capHoldTime(cap);
+		}
+		boolean boundToTransaction;
+		try {
+			// Inside a running transaction the release waits for its completion (and ownership is checked before
+			// its commit); otherwise the lock is released on return.
+			boundToTransaction = TRANSACTIONS_PRESENT && TransactionBoundRelease.bindIfActive(held);
+		}
+		catch (RuntimeException | Error ex) {
+			held.release();
+			throw ex;
+		}
+		if (!boundToTransaction) {
+			held.releaseOnReturn();
+		}
+		if (token != null) {
+			OrderLockContext.push(token);
+		}
+		T result;
+		try {
+			result = call.call();
+		}
+		catch (Throwable ex) {
+			if (!boundToTransaction) {
+				OrderLockLeaseLostException lost = held.release();
+				if (lost != null && !(ex instanceof OrderLockLeaseLostException)) {
+					// The code's own failure stays the outcome; the loss travels with it.
+					ex.addSuppressed(lost);
+				}
+			}
+			throw ex;
+		}
+		finally {
+			if (token != null) {
+				OrderLockContext.pop();
+			}
+		}
+		if (!boundToTransaction) {
+			OrderLockLeaseLostException lost = held.release();
+			if (lost != null) {
+				throw lost;
+			}
+		}
+		return result;
+	}
+
+	/** The fencing token, or {@code null} for a lock without one. */
+	private @Nullable Long acquire(RLock lock, String key, Duration wait, Duration redisWait,
+			@Nullable Duration leaseTime, boolean fenced, String origin) {
+		long lease = (leaseTime != null) ? leaseTime.toMillis() : -1;
+		Long token = null;
 		boolean acquired;
 		try {
-			acquired = lock.tryLock(waitMillis, (leaseTime != null) ? leaseTime.toMillis() : -1,
-					TimeUnit.MILLISECONDS);
+			if (this.redisTimeout != null) {
+				Object answer = BoundedAcquire.tryLock(lock, fenced, redisWait, lease, this.redisTimeout);
+				token = (answer instanceof Long fencingToken) ? fencingToken : null;
+				acquired = (token != null) || Boolean.TRUE.equals(answer);
+			}
+			else if (fenced) {
+				token = ((RFencedLock) lock).tryLockAndGetToken(redisWait.toMillis(), lease, TimeUnit.MILLISECONDS);
+				acquired = (token != null);
+			}
+			else {
+				acquired = lock.tryLock(redisWait.toMillis(), lease, TimeUnit.MILLISECONDS);
+			}
 		}
 		catch (InterruptedException ex) {
 			throw interrupted(lock, origin, ex);
@@ -184,13 +311,23 @@ public class OrderLockTemplate {
 			throw new OrderLockUnavailableException(key, "Could not acquire lock '" + lock.getName() + "' for "
 					+ origin + ": Redis is unavailable (" + ex + "). The code was not run.", ex);
 		}
+		catch (TimeoutException ex) {
+			throw new OrderLockUnavailableException(key, "Could not acquire lock '" + lock.getName() + "' for "
+					+ origin + ": Redis did not answer within the wait time " + wait + " plus order-lock.redis-timeout "
+					+ this.redisTimeout + ". The code was not run.", ex);
+		}
 		catch (RuntimeException ex) {
 			throw new OrderLockException("Could not acquire lock '" + lock.getName() + "' for " + origin + ": " + ex
 					+ ". The code was not run.", ex);
 		}
 		if (!acquired) {
+			if (fenced && Thread.currentThread().isInterrupted()) {
+				// tryLockAndGetToken declares no InterruptedException: an interrupt may surface as "not acquired".
+				throw interrupted(lock, origin, null);
+			}
 			throw busy(lock, key, wait, origin);
 		}
+		return token;
 	}
 
 	private static OrderLockTimeoutException busy(RLock lock, String key, Duration wait, String origin) {
@@ -200,29 +337,11 @@ public class OrderLockTemplate {
 				+ "order-lock.wait-time.");
 	}
 
-	private static OrderLockException interrupted(RLock lock, String origin, Exception ex) {
+	private static OrderLockException interrupted(RLock lock, String origin, @Nullable Exception ex) {
 		Thread.currentThread().interrupt();
 		return new OrderLockException(
 				"Interrupted while waiting for lock '" + lock.getName() + "' for " + origin + ". The code was not run.",
 				ex);
-	}
-
-	private static void release(RLock lock, String origin) {
-		try {
-			// No isHeldByCurrentThread() first: that is one more round trip. The owner-checked unlock script
-			// itself tells us when the lock is no longer ours.
-			lock.unlock();
-		}
-		catch (IllegalMonitorStateException ex) {
-			logger.warn("Lock '" + lock.getName() + "' held by " + origin + " was lost before it was released: its "
-					+ "lease expired while the code ran (the watchdog could not renew it, or a fixed leaseTime was "
-					+ "shorter than the code). Another instance may have changed the same order at the same time; the "
-					+ "integrity of the data protected by this lock may have been compromised.");
-		}
-		catch (RuntimeException ex) {
-			logger.warn("Could not release lock '" + lock.getName() + "' held by " + origin + " (" + ex
-					+ "); it lapses on its own when its lease expires, blocking the order until then.", ex);
-		}
 	}
 
 }

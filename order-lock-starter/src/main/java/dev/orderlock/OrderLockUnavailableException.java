@@ -4,7 +4,9 @@ package dev.orderlock;
  * Redis could not be reached (or answered with an error) while acquiring the lock of an order; the guarded method
  * did not run. Distinct from {@link OrderLockTimeoutException}: the order may well be free, but nobody can tell.
  * Usually answered as HTTP 503. How long the caller waits for an unreachable Redis is bounded by the wait time plus
- * Redisson's {@code timeout}, {@code retryAttempts} and {@code retryDelay}.
+ * {@code order-lock.redis-timeout}, or, unset, Redisson's {@code timeout}, {@code retryAttempts} and
+ * {@code retryDelay}. Also thrown when the lock's ownership cannot be confirmed before a commit: the method ran, and
+ * its transaction was rolled back.
  */
 public class OrderLockUnavailableException extends OrderLockException {
 

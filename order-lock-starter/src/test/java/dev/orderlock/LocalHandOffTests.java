@@ -66,8 +66,8 @@ class LocalHandOffTests {
 
 	@Test
 	void severalCallersOnTwoInstancesNeverOverlapOnOneOrder() throws Exception {
-		OrderLockTemplate onA = new OrderLockTemplate(instanceA, this.prefix, Duration.ofSeconds(30), true);
-		OrderLockTemplate onB = new OrderLockTemplate(instanceB, this.prefix, Duration.ofSeconds(30), true);
+		OrderLockTemplate onA = handingOff(instanceA, Duration.ofSeconds(30));
+		OrderLockTemplate onB = handingOff(instanceB, Duration.ofSeconds(30));
 		Overlap overlap = race(onA::run, onB::run);
 		assertThat(overlap.maxInsideOneOrder).as("two callers of one order ran at the same time").hasValue(1);
 		assertThat(overlap.maxInsideAnyOrder).as("different orders must not wait for each other").hasValueGreaterThan(1);
@@ -85,7 +85,7 @@ class LocalHandOffTests {
 
 	@Test
 	void queuedCallerTimesOutWithinTheOneWaitTimeAndLeavesNoQueueBehind() throws Exception {
-		OrderLockTemplate template = new OrderLockTemplate(instanceA, this.prefix, Duration.ofMillis(300), true);
+		OrderLockTemplate template = handingOff(instanceA, Duration.ofMillis(300));
 		AtomicBoolean ran = new AtomicBoolean();
 		long start;
 		try (HeldLock held = HeldLock.hold((body) -> template.run("42", body))) {
@@ -103,7 +103,7 @@ class LocalHandOffTests {
 
 	@Test
 	void nextLocalCallerGoesAsSoonAsTheHolderReturns() throws Exception {
-		OrderLockTemplate template = new OrderLockTemplate(instanceA, this.prefix, Duration.ofSeconds(10), true);
+		OrderLockTemplate template = handingOff(instanceA, Duration.ofSeconds(10));
 		CompletableFuture<String> next;
 		try (HeldLock held = HeldLock.hold((body) -> template.run("42", body))) {
 			next = CompletableFuture.supplyAsync(() -> template.execute("42", () -> "paid"), this.executor);
@@ -116,7 +116,7 @@ class LocalHandOffTests {
 
 	@Test
 	void interruptWhileQueuedLocallyFailsKeepsTheFlagAndRunsNothing() throws Exception {
-		OrderLockTemplate template = new OrderLockTemplate(instanceA, this.prefix, Duration.ofSeconds(30), true);
+		OrderLockTemplate template = handingOff(instanceA, Duration.ofSeconds(30));
 		AtomicBoolean ran = new AtomicBoolean();
 		AtomicReference<Throwable> failure = new AtomicReference<>();
 		AtomicBoolean flagKept = new AtomicBoolean();
@@ -143,7 +143,7 @@ class LocalHandOffTests {
 
 	@Test
 	void reentrantOnTheSameThread() {
-		OrderLockTemplate template = new OrderLockTemplate(instanceA, this.prefix, Duration.ofSeconds(1), true);
+		OrderLockTemplate template = handingOff(instanceA, Duration.ofSeconds(1));
 		String inner = template.execute("42", () -> template.execute("42", () -> "inner"));
 		assertThat(inner).isEqualTo("inner");
 		assertThat(localQueueOf(template).activeKeys()).isZero();
@@ -186,6 +186,12 @@ class LocalHandOffTests {
 				throw new IllegalStateException(ex);
 			}
 		};
+	}
+
+	private OrderLockTemplate handingOff(RedissonClient client, Duration waitTime) {
+		OrderLockTemplate template = new OrderLockTemplate(client, this.prefix, waitTime);
+		template.setLocalHandOff(true);
+		return template;
 	}
 
 	private static LocalHandOff localQueueOf(OrderLockTemplate template) {

@@ -93,6 +93,21 @@ class OrderLockAnnotationTests {
 	}
 
 	@Test
+	void fencedMethodReadsAGrowingTokenAndAPlainOneNone() {
+		long first = this.checkout.fencedToken(51L);
+		long second = this.checkout.fencedToken(51L);
+		assertThat(second).isGreaterThan(first);
+		assertThat(this.checkout.plainToken(51L)).isEmpty();
+		assertThat(OrderLockContext.currentFencingToken()).isEmpty();
+	}
+
+	@Test
+	void maxHoldTimeFromTheAnnotationFailsACallThatOutlivesIt() {
+		assertThatThrownBy(() -> this.checkout.slowWithCap(52L)).isInstanceOf(OrderLockLeaseLostException.class)
+			.hasMessageContaining("maxHoldTime PT0.2S");
+	}
+
+	@Test
 	void nestedCallWithTheSameKeyOnTheSameThreadDoesNotDeadlock() {
 		assertThat(this.checkout.payAndCount(50L)).isPositive();
 	}
@@ -254,6 +269,21 @@ class OrderLockAnnotationTests {
 		@OrderLock(key = "#orderId", waitTime = "100ms")
 		public int countCancel(long orderId) {
 			return this.cancels.incrementAndGet();
+		}
+
+		@OrderLock(key = "#orderId", fenced = true)
+		public long fencedToken(long orderId) {
+			return OrderLockContext.currentFencingToken().orElseThrow();
+		}
+
+		@OrderLock(key = "#orderId")
+		public java.util.OptionalLong plainToken(long orderId) {
+			return OrderLockContext.currentFencingToken();
+		}
+
+		@OrderLock(key = "#orderId", maxHoldTime = "200ms")
+		public void slowWithCap(long orderId) {
+			OrderLockTemplateTests.sleep(Duration.ofMillis(600));
 		}
 
 		@OrderLock(key = "#orderId", waitTime = "0")

@@ -12,13 +12,17 @@ import org.springframework.aop.Advisor;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.boot.transaction.autoconfigure.TransactionManagerCustomizationAutoConfiguration;
 import org.springframework.core.Ordered;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -108,6 +112,17 @@ class OrderLockAutoConfigurationTests {
 			.isEqualTo(Ordered.LOWEST_PRECEDENCE - 100));
 		this.withRedisson.withPropertyValues("order-lock.advisor-order=5")
 			.run((context) -> assertThat(((Ordered) context.getBean(Advisor.class)).getOrder()).isEqualTo(5));
+	}
+
+	@Test
+	void transactionManagersConfiguredByBootCheckTheLockBeforeTheirCommit() {
+		this.withRedisson
+			.withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
+					DataSourceTransactionManagerAutoConfiguration.class,
+					TransactionManagerCustomizationAutoConfiguration.class))
+			.withPropertyValues("spring.datasource.generate-unique-name=true")
+			.run((context) -> assertThat(context.getBean(DataSourceTransactionManager.class)
+				.getTransactionExecutionListeners()).hasAtLeastOneElementOfType(OrderLockTransactionListener.class));
 	}
 
 	@Test

@@ -17,10 +17,15 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.redisson.api.RLock;
 import org.redisson.api.RedissonClient;
 
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.embedded.EmbeddedDatabaseBuilder;
+import org.springframework.jdbc.datasource.embedded.EmbeddedDatabaseType;
+import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -126,6 +131,20 @@ class OrderLockTemplateTests {
 	}
 
 	@Test
+	void nestedCallsOnOneKeyInsideATransactionReleaseOnlyAfterItCompletes() throws Exception {
+		TransactionTemplate transaction = new TransactionTemplate(new DataSourceTransactionManager(
+				new EmbeddedDatabaseBuilder().setType(EmbeddedDatabaseType.H2).generateUniqueName(true).build()));
+		RLock seenFromB = instanceB.getLock(this.prefix + ":42");
+		transaction.executeWithoutResult((status) -> {
+			this.templateA.run("42", () -> this.templateA.run("42", () -> {
+			}));
+			assertThat(seenFromB.isLocked()).as("released before the transaction completed").isTrue();
+		});
+		assertThat(seenFromB.isLocked()).as("still held after the transaction completed").isFalse();
+		assertThat(this.templateB.execute("42", Duration.ZERO, null, () -> "free")).isEqualTo("free");
+	}
+
+	@Test
 	void interruptWhileWaitingFailsAndKeepsTheInterruptFlag() throws Exception {
 		AtomicReference<Throwable> failure = new AtomicReference<>();
 		AtomicBoolean flagAfter = new AtomicBoolean();
@@ -160,23 +179,36 @@ class OrderLockTemplateTests {
 	}
 
 	@Test
-	void leaseLostWhileRunningIsLoggedAndTheResultIsKept(CapturedOutput output) {
-		String result = this.templateA.execute("42", Duration.ZERO, Duration.ofMillis(300), () -> {
+	void leaseLostWhileRunningFailsTheCallLogsTheKeyAndIsCounted(CapturedOutput output) {
+		AtomicBoolean ran = new AtomicBoolean();
+		assertThatThrownBy(() -> this.templateA.execute("42", Duration.ZERO, Duration.ofMillis(300), () -> {
 			sleep(Duration.ofMillis(800));
-			return "paid";
+			return ran.getAndSet(true);
+		})).isInstanceOfSatisfying(OrderLockLeaseLostException.class, (ex) -> {
+			assertThat(ex.getKey()).isEqualTo("42");
+			assertThat(ex.getMessage()).contains(this.prefix + ":42").contains("no longer held");
 		});
-		assertThat(result).isEqualTo("paid");
-		assertThat(output).contains("Lock '" + this.prefix + ":42'").contains("was lost before it was released");
+		assertThat(ran).as("the code ran; its caller must not report success").isTrue();
+		assertThat(this.templateA.getLeaseLossCount()).isEqualTo(1);
+		assertThat(output).contains("Lock '" + this.prefix + ":42' of key '42'").contains("was lost before it was released");
 	}
 
 	@Test
-	void failureOfTheCodeIsKeptWhenTheLeaseWasLost(CapturedOutput output) {
+	void failureOfTheCodeIsKeptWhenTheLeaseWasLostAndCarriesTheLoss(CapturedOutput output) {
 		IllegalStateException failure = new IllegalStateException("declined");
 		assertThatThrownBy(() -> this.templateA.execute("42", Duration.ZERO, Duration.ofMillis(300), () -> {
 			sleep(Duration.ofMillis(800));
 			throw failure;
 		})).isSameAs(failure);
+		assertThat(failure.getSuppressed()).singleElement().isInstanceOf(OrderLockLeaseLostException.class);
+		assertThat(this.templateA.getLeaseLossCount()).isEqualTo(1);
 		assertThat(output).contains("was lost before it was released");
+	}
+
+	@Test
+	void callThatKeepsItsLeaseIsNotCountedAsALoss() {
+		assertThat(this.templateA.execute("42", () -> "paid")).isEqualTo("paid");
+		assertThat(this.templateA.getLeaseLossCount()).isZero();
 	}
 
 	static void await(CountDownLatch latch) {

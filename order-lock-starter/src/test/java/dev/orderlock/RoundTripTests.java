@@ -1,6 +1,7 @@
 package dev.orderlock;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -10,13 +11,21 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.redisson.api.RFencedLock;
 import org.redisson.api.RLock;
+
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.embedded.EmbeddedDatabaseBuilder;
+import org.springframework.jdbc.datasource.embedded.EmbeddedDatabaseType;
+import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A locked call sends Redis exactly what hand-written Redisson {@code tryLock}/{@code unlock} sends, measured in the
- * same run on a Redis of its own: no extra {@code isHeldByCurrentThread()} or any other command.
+ * same run on a Redis of its own: no extra {@code isHeldByCurrentThread()} or any other command. A fenced call sends
+ * what hand-written {@code RFencedLock} sends; a call bound to a running transaction adds exactly one ownership check
+ * ({@code HEXISTS}) before the commit.
  */
 @Timeout(60)
 class RoundTripTests {
@@ -61,10 +70,124 @@ class RoundTripTests {
 		}
 		Map<String, Long> ours = settledCalls(stats);
 
+		OrderLockTemplate bounded = new OrderLockTemplate(own.client(), prefix, Duration.ofSeconds(5));
+		bounded.setRedisTimeout(Duration.ofSeconds(2));
+		stats.reset();
+		for (int i = 0; i < CALLS; i++) {
+			bounded.run("bounded-" + i, () -> {
+			});
+		}
+		Map<String, Long> withRedisTimeout = settledCalls(stats);
+		assertThat(withRedisTimeout).as("with order-lock.redis-timeout").isEqualTo(handWritten);
+
+		OrderLockTemplate capped = new OrderLockTemplate(own.client(), prefix, Duration.ofSeconds(5));
+		capped.setMaxHoldTime(Duration.ofSeconds(30));
+		stats.reset();
+		for (int i = 0; i < CALLS; i++) {
+			capped.run("capped-" + i, () -> {
+			});
+		}
+		assertThat(settledCalls(stats)).as("with order-lock.max-hold-time").isEqualTo(handWritten);
+
+		OrderLockTemplate handingOff = new OrderLockTemplate(own.client(), prefix, Duration.ofSeconds(5));
+		handingOff.setLocalHandOff(true);
+		stats.reset();
+		for (int i = 0; i < CALLS; i++) {
+			handingOff.run("handing-off-" + i, () -> {
+			});
+		}
+		assertThat(settledCalls(stats)).as("with order-lock.local-hand-off (its queue is local)")
+			.isEqualTo(handWritten);
+
 		// commandstats also counts the commands run inside the scripts, so compare everything, not just evalsha.
 		assertThat(handWritten).as("baseline: one acquire and one release script per call")
 			.containsEntry("evalsha", 2L * CALLS);
 		assertThat(ours).isEqualTo(handWritten);
+	}
+
+	@Test
+	void fencedCallSendsTheSameCommandsAsHandWrittenFencedLock() throws Exception {
+		RedisCommandStats stats = new RedisCommandStats(own.redis());
+		String prefix = TestClients.uniquePrefix();
+		RFencedLock warmUp = own.client().getFencedLock(prefix + ":warm-up");
+		warmUp.lockAndGetToken();
+		warmUp.unlock();
+		settledCalls(stats);
+
+		stats.reset();
+		for (int i = 0; i < CALLS; i++) {
+			RFencedLock lock = own.client().getFencedLock(prefix + ":raw-" + i);
+			assertThat(lock.tryLockAndGetToken(5000, -1, TimeUnit.MILLISECONDS)).isNotNull();
+			lock.unlock();
+		}
+		Map<String, Long> handWritten = settledCalls(stats);
+
+		OrderLockTemplate template = new OrderLockTemplate(own.client(), prefix, Duration.ofSeconds(5));
+		stats.reset();
+		for (int i = 0; i < CALLS; i++) {
+			template.executeFenced("ours-" + i, (token) -> token);
+		}
+		Map<String, Long> ours = settledCalls(stats);
+
+		System.out.println("Fenced, per " + CALLS + " calls: hand-written " + handWritten + ", order-lock " + ours);
+		assertThat(handWritten).as("baseline: one acquire and one release script per call")
+			.containsEntry("evalsha", 2L * CALLS);
+		assertThat(ours).isEqualTo(handWritten);
+	}
+
+	@Test
+	void callWithATransactionAddsOneOwnershipCheckBeforeTheCommit() throws Exception {
+		RedisCommandStats stats = new RedisCommandStats(own.redis());
+		String prefix = TestClients.uniquePrefix();
+		OrderLockTemplate template = new OrderLockTemplate(own.client(), prefix, Duration.ofSeconds(5));
+		template.run("warm-up", () -> {
+		});
+		DataSourceTransactionManager transactionManager = new DataSourceTransactionManager(
+				new EmbeddedDatabaseBuilder().setType(EmbeddedDatabaseType.H2).generateUniqueName(true).build());
+		transactionManager.addListener(new OrderLockTransactionListener());
+		TransactionTemplate transaction = new TransactionTemplate(transactionManager);
+		settledCalls(stats);
+
+		stats.reset();
+		for (int i = 0; i < CALLS; i++) {
+			String key = "plain-" + i;
+			template.run(key, () -> {
+			});
+		}
+		Map<String, Long> withoutTransaction = settledCalls(stats);
+
+		stats.reset();
+		for (int i = 0; i < CALLS; i++) {
+			String key = "bound-" + i;
+			transaction.executeWithoutResult((status) -> template.run(key, () -> {
+			}));
+		}
+		Map<String, Long> bound = settledCalls(stats);
+
+		stats.reset();
+		for (int i = 0; i < CALLS; i++) {
+			template.run("own-" + i, () -> transaction.executeWithoutResult((status) -> {
+			}));
+		}
+		Map<String, Long> ownTransaction = settledCalls(stats);
+
+		TransactionTemplate readOnly = new TransactionTemplate(transactionManager);
+		readOnly.setReadOnly(true);
+		stats.reset();
+		for (int i = 0; i < CALLS; i++) {
+			String key = "read-only-" + i;
+			readOnly.executeWithoutResult((status) -> template.run(key, () -> {
+			}));
+		}
+		assertThat(settledCalls(stats)).as("bound to a read-only transaction: no check").isEqualTo(withoutTransaction);
+
+		System.out.println("Per " + CALLS + " calls: without a transaction " + withoutTransaction
+				+ ", bound to a running transaction " + bound + ", around a transaction begun under it "
+				+ ownTransaction);
+		Map<String, Long> expected = new HashMap<>(withoutTransaction);
+		expected.put("hexists", withoutTransaction.getOrDefault("hexists", 0L) + CALLS);
+		assertThat(bound).isEqualTo(expected);
+		assertThat(ownTransaction).isEqualTo(expected);
 	}
 
 	/** Waits until asynchronous commands (Redisson's unlock-latch DEL) have arrived, then drops housekeeping. */

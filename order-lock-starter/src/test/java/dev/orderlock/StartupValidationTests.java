@@ -106,6 +106,39 @@ class StartupValidationTests {
 	}
 
 	@Test
+	void staticMethodFailsTheStartup() {
+		this.runner.withBean(StaticMethod.class)
+			.run((context) -> assertThat(definitionFailure(context.getStartupFailure()).getMessage())
+				.contains("StaticMethod.pay(long)")
+				.contains("is static"));
+	}
+
+	@Test
+	void finalClassFailsTheStartupNamingTheClass() {
+		this.runner.withBean(FinalClass.class).run((context) -> {
+			OrderLockDefinitionException failure = definitionFailure(context.getStartupFailure());
+			assertThat(failure.getMessage()).contains("FinalClass.pay(long)").contains("class is final");
+			assertThat(failure.getAction()).contains("Remove 'final' from the class");
+		});
+	}
+
+	@Test
+	void finalClassBehindAnInterfaceStartsWithInterfaceProxies() {
+		this.runner.withBean(FinalPayments.class)
+			.withPropertyValues("spring.aop.proxy-target-class=false")
+			.run((context) -> assertThat(context).hasNotFailed().hasSingleBean(Payments.class));
+	}
+
+	@Test
+	void mixingFencedAndPlainMethodsStartsWithAWarningNamingThem(CapturedOutput output) {
+		this.runner.withBean(MixedFencing.class).run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(output).contains("@OrderLock is fenced on [" + MixedFencing.class.getName() + ".pay(long)]")
+				.contains("but not on [" + MixedFencing.class.getName() + ".cancel(long)]");
+		});
+	}
+
+	@Test
 	void beanCreatedBeforeTheProxyCreatorFailsTheStartup() {
 		this.runner.withUserConfiguration(EarlyBeanConfiguration.class)
 			.run((context) -> assertThat(definitionFailure(context.getStartupFailure()).getMessage())
@@ -188,6 +221,49 @@ class StartupValidationTests {
 
 		@OrderLock(key = "#orderId")
 		public final void pay(long orderId) {
+		}
+
+	}
+
+	static class StaticMethod {
+
+		@OrderLock(key = "#orderId")
+		public static void pay(long orderId) {
+		}
+
+	}
+
+	static final class FinalClass {
+
+		@OrderLock(key = "#orderId")
+		public void pay(long orderId) {
+		}
+
+	}
+
+	interface Payments {
+
+		void pay(long orderId);
+
+	}
+
+	static final class FinalPayments implements Payments {
+
+		@Override
+		@OrderLock(key = "#orderId")
+		public void pay(long orderId) {
+		}
+
+	}
+
+	static class MixedFencing {
+
+		@OrderLock(key = "#orderId", fenced = true)
+		public void pay(long orderId) {
+		}
+
+		@OrderLock(key = "#orderId")
+		public void cancel(long orderId) {
 		}
 
 	}

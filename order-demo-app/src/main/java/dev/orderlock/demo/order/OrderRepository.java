@@ -7,6 +7,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.support.GeneratedKeyHolder;
@@ -41,14 +42,27 @@ class OrderRepository {
 	}
 
 	/**
-	 * Writes the new status unconditionally: the typical code that trusts the status it read a moment ago. Safe
-	 * only while the order's lock is held; that is the point of the demo.
+	 * Writes the new status, trusting the status read a moment ago: safe only while the order's lock is held; that
+	 * is the point of the demo. With the lock's fencing token, the write lands only if no later holder of the lock
+	 * has written since (the token is larger than the stored {@code fence}); without one (lock switched off), it is
+	 * unconditional.
+	 * @return whether the row was written
 	 */
-	Order updateStatus(Order order, OrderStatus status, Instant now) {
-		this.jdbc.sql("update orders set status = ?, updated_at = ? where id = ?")
-			.params(status.name(), utc(now), order.id())
-			.update();
-		return order.withStatus(status, now);
+	boolean updateStatus(Order order, OrderStatus status, Instant now, OptionalLong fence) {
+		if (fence.isEmpty()) {
+			return this.jdbc.sql("update orders set status = ?, updated_at = ? where id = ?")
+				.params(status.name(), utc(now), order.id())
+				.update() == 1;
+		}
+		long token = fence.getAsLong();
+		return this.jdbc.sql("update orders set status = ?, updated_at = ?, fence = ? where id = ? and fence < ?")
+			.params(status.name(), utc(now), token, order.id(), token)
+			.update() == 1;
+	}
+
+	/** The fencing token of the last fenced status write, 0 before any. */
+	long fence(long id) {
+		return this.jdbc.sql("select fence from orders where id = ?").param(id).query(Long.class).single();
 	}
 
 	List<Long> findIdsByStatusCreatedBefore(OrderStatus status, Instant cutoff, int limit) {

@@ -3,7 +3,11 @@ package dev.orderlock.demo.order;
 import java.time.Instant;
 import java.util.List;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import dev.orderlock.OrderLock;
+import dev.orderlock.OrderLockContext;
 import dev.orderlock.demo.payment.Ledger;
 import dev.orderlock.demo.payment.LedgerEntry;
 import dev.orderlock.demo.payment.PaymentGateway;
@@ -21,12 +25,19 @@ import org.springframework.stereotype.Service;
  * after it holds the lock, so the status it checks cannot change until it has written its own. Run with
  * {@code order-lock.enabled=false} and the same code lets a customer be told "cancelled" while being charged.
  * <p>
+ * The lock is fenced: the final status write carries the lock's fencing token and only lands if no later holder of
+ * the order's lock has written since ({@code ... WHERE id = ? AND fence < ?}), so a call paused past its lease (a
+ * long GC pause, a gateway slower than the watchdog could cover) cannot overwrite a newer outcome. It cannot take
+ * back a charge the gateway already made; that is logged for reconciliation.
+ * <p>
  * Failures: {@link OrderNotFoundException}, {@link OrderStateException} (transition no longer valid),
  * {@link dev.orderlock.OrderLockTimeoutException} (lock busy), {@link dev.orderlock.OrderLockUnavailableException}
  * (Redis down: nothing was read, charged or written).
  */
 @Service
 public class OrderService {
+
+	private static final Logger logger = LoggerFactory.getLogger(OrderService.class);
 
 	private final OrderRepository orders;
 
@@ -59,30 +70,45 @@ public class OrderService {
 	 * Charges the order and marks it paid: read and check (short statement), charge at the gateway (slow, no
 	 * transaction), write {@code PAID} (short statement).
 	 */
-	@OrderLock(key = "#orderId")
+	@OrderLock(key = "#orderId", fenced = true)
 	public Order pay(long orderId) {
 		Order order = find(orderId);
 		if (order.status() != OrderStatus.PENDING_PAYMENT) {
 			throw OrderStateException.notPayable(order);
 		}
 		this.gateway.charge(orderId, order.amountCents());
-		// No second look at the status: under the lock it cannot have changed since the check above.
-		return this.orders.updateStatus(order, OrderStatus.PAID, Instant.now());
+		// No second look at the status: under the lock it cannot have changed since the check above, unless this
+		// call was paused past its lease; the fencing token catches that.
+		Instant now = Instant.now();
+		if (!this.orders.updateStatus(order, OrderStatus.PAID, now, OrderLockContext.currentFencingToken())) {
+			Order current = find(orderId);
+			// The fence kept the row right, but not the gateway: the charge went through and is not undone here,
+			// since the newer holder may be working on the same order's money right now.
+			logger.error("Order {}: a newer holder of its lock wrote {} while this payment was paused past its "
+					+ "lease; the charge of {} cents must be reconciled", orderId, current.status(),
+					order.amountCents());
+			throw OrderStateException.notPayable(current);
+		}
+		return order.withStatus(OrderStatus.PAID, now);
 	}
 
 	/**
 	 * Cancels an unpaid order. If money was nevertheless taken for it (only possible when the lock is off or was
 	 * lost), it is refunded, so the ledger always balances against the final status.
 	 */
-	@OrderLock(key = "#orderId")
+	@OrderLock(key = "#orderId", fenced = true)
 	public Order cancel(long orderId) {
 		Order order = find(orderId);
 		if (order.status() != OrderStatus.PENDING_PAYMENT) {
 			throw OrderStateException.notCancellable(order);
 		}
-		Order cancelled = this.orders.updateStatus(order, OrderStatus.CANCELLED, Instant.now());
+		Instant now = Instant.now();
+		if (!this.orders.updateStatus(order, OrderStatus.CANCELLED, now, OrderLockContext.currentFencingToken())) {
+			// Paused past its lease, and a newer holder of the lock has written since: leave its outcome alone.
+			throw OrderStateException.notCancellable(find(orderId));
+		}
 		this.gateway.refundOutstanding(orderId);
-		return cancelled;
+		return order.withStatus(OrderStatus.CANCELLED, now);
 	}
 
 	/** Ids of orders still unpaid that were created before {@code cutoff}, oldest first. */

@@ -5,6 +5,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.orderlock.OrderLockException;
+import dev.orderlock.OrderLockLeaseLostException;
 import dev.orderlock.OrderLockTimeoutException;
 import dev.orderlock.OrderLockUnavailableException;
 
@@ -21,7 +22,7 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
 /**
  * Turns every failure into {@code application/problem+json} with a stable {@code code} property: the API's own
  * failures ({@link ApiException}), the lock's (busy: 409 {@code ORDER_LOCKED}; Redis down: 503
- * {@code LOCK_UNAVAILABLE}), Spring MVC's (malformed JSON, wrong content type, bad path variable... all 4xx), and
+ * {@code LOCK_UNAVAILABLE}; lost while the request ran: 500 {@code LOCK_LOST}), Spring MVC's (malformed JSON, wrong content type, bad path variable... all 4xx), and
  * anything unexpected (500 {@code INTERNAL_ERROR}, logged here, its message never sent to the client).
  */
 @RestControllerAdvice
@@ -51,6 +52,17 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 		logger.warn("Lock service unavailable: {}", ex.getMessage());
 		ProblemDetail problem = problem(HttpStatus.SERVICE_UNAVAILABLE, "LOCK_UNAVAILABLE", "The lock of order "
 				+ ex.getKey() + " cannot be taken because Redis is unavailable. Nothing was done; try again later.");
+		problem.setProperty("orderId", orderId(ex.getKey()));
+		return problem;
+	}
+
+	@ExceptionHandler(OrderLockLeaseLostException.class)
+	ProblemDetail lockLost(OrderLockLeaseLostException ex) {
+		// Unlike every other lock failure, the work ran: say so, and leave the order to be checked.
+		logger.error("Lock lost while changing order {}", ex.getKey(), ex);
+		ProblemDetail problem = problem(HttpStatus.INTERNAL_SERVER_ERROR, "LOCK_LOST", "The lock of order "
+				+ ex.getKey() + " was lost while the request ran; its outcome is uncertain. Check the order before "
+				+ "trying again.");
 		problem.setProperty("orderId", orderId(ex.getKey()));
 		return problem;
 	}

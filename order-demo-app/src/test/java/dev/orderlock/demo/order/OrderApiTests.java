@@ -6,6 +6,7 @@ import java.net.http.HttpResponse;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -81,6 +82,22 @@ class OrderApiTests {
 		assertThat(ledger).hasSize(1);
 		assertThat(ledger.get(0)).containsEntry("type", "CHARGE").containsEntry("amountCents", 2500);
 		assertThat(Instant.parse((String) ledger.get(0).get("at"))).isBefore(Instant.now().plusSeconds(1));
+	}
+
+	@Test
+	void paymentWritesItsFencingTokenAndAnOlderTokenCannotOverwriteIt() {
+		long id = createOrder(2500);
+		assertThat(Http.post(app.url("/api/orders/" + id + "/pay")).statusCode()).isEqualTo(200);
+		OrderRepository orders = app.bean(OrderRepository.class);
+		long fence = orders.fence(id);
+		assertThat(fence).as("the pay's fencing token, stored with PAID").isPositive();
+
+		// What a cancel that got the lock before the payment, then was paused past its lease, would write now.
+		Order stale = orders.find(id).orElseThrow();
+		assertThat(orders.updateStatus(stale, OrderStatus.CANCELLED, Instant.now(), OptionalLong.of(fence - 1)))
+			.isFalse();
+		assertThat(status(id)).isEqualTo("PAID");
+		assertThat(orders.fence(id)).isEqualTo(fence);
 	}
 
 	@Test
