@@ -84,8 +84,20 @@ final class LockOperationSource implements BeanFactoryAware {
 		Duration waitTime = parseDuration(specific, "waitTime", annotation.waitTime(), true);
 		Duration leaseTime = parseDuration(specific, "leaseTime", annotation.leaseTime(), false);
 		Duration maxHoldTime = parseDuration(specific, "maxHoldTime", annotation.maxHoldTime(), false);
+		LockedReturn returns = LockedReturn.of(specific);
+		if (returns != LockedReturn.SYNCHRONOUS && annotation.fenced()) {
+			throw new OrderLockDefinitionException(specific, "is fenced and asynchronous; fencing tokens are handed "
+					+ "to the calling thread, which does not run the asynchronous work",
+					"Remove fenced = true, or take the fenced lock in a synchronous method that the asynchronous work "
+							+ "calls.", null);
+		}
+		if (returns != LockedReturn.SYNCHRONOUS && maxHoldTime != null) {
+			throw new OrderLockDefinitionException(specific, "sets maxHoldTime on an asynchronous method, which "
+					+ "order-lock does not cap", "Remove maxHoldTime and bound the work itself (orTimeout, "
+							+ "Mono.timeout): when it fails, the lock is released.", null);
+		}
 		return new LockOperation(specific, MethodDescriptions.describe(specific), keyText, key, waitTime,
-				leaseTime, maxHoldTime, annotation.fenced());
+				leaseTime, maxHoldTime, annotation.fenced(), returns);
 	}
 
 	private @Nullable Duration parseDuration(Method method, String attribute, String text, boolean zeroAllowed) {

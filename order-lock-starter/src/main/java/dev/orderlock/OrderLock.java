@@ -20,6 +20,11 @@ import org.springframework.core.annotation.AliasFor;
  * Entered while a transaction is already running (a transactional caller), the lock is bound to that transaction:
  * checked before its commit and released after its completion, not when the method returns.
  * <p>
+ * A method returning {@code CompletableFuture}/{@code CompletionStage} or a Reactor {@code Mono} holds the lock until
+ * the returned work completes (for a {@code Mono}: each subscription acquires it before the method runs and releases
+ * it when the Mono completes, fails or is cancelled), owned by the call rather than a thread. A return type whose
+ * completion cannot be observed ({@code Flux} and other streams, a plain {@code Future}) fails the start.
+ * <p>
  * Failure behaviour, always closed (the method body never runs without the lock):
  * <ul>
  * <li>not acquired within {@link #waitTime()}: {@link OrderLockTimeoutException};</li>

@@ -1,5 +1,6 @@
 package dev.orderlock;
 
+import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
 import org.aopalliance.intercept.MethodInterceptor;
@@ -33,9 +34,14 @@ final class OrderLockInterceptor implements MethodInterceptor {
 			return invocation.proceed();
 		}
 		String key = this.operationSource.resolveKey(operation, invocation.getArguments(), target);
-		return this.template.get()
-			.execute(key, operation.waitTime(), operation.leaseTime(), operation.maxHoldTime(), operation.fenced(),
-					operation.description(), invocation::proceed);
+		OrderLockTemplate template = this.template.get();
+		return switch (operation.returns()) {
+			case SYNCHRONOUS -> template.execute(key, operation.waitTime(), operation.leaseTime(),
+					operation.maxHoldTime(), operation.fenced(), operation.description(), invocation::proceed);
+			case COMPLETION_STAGE -> template.executeAsync(key, operation.waitTime(), operation.leaseTime(),
+					operation.description(), () -> (CompletionStage<?>) invocation.proceed());
+			case MONO -> MonoLocking.lock(template, key, operation, invocation);
+		};
 	}
 
 }

@@ -2,6 +2,9 @@ package dev.orderlock;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -131,6 +134,79 @@ public class OrderLockTemplate {
 		catch (Throwable ex) {
 			throw new IllegalStateException(ex);
 		}
+	}
+
+	/**
+	 * Runs asynchronous work under the lock of {@code key}, waiting the default wait time, watchdog-renewed. The
+	 * calling thread waits for the lock (as {@link #execute(String, Supplier)} does) and then starts {@code action};
+	 * the lock is owned by this call, not by a thread, and released when the returned stage completes, whichever
+	 * thread completes it. The returned future completes only after the release, with the work's outcome, or with
+	 * {@link OrderLockLeaseLostException} when the lock was lost meanwhile.
+	 * @throws OrderLockTimeoutException, OrderLockUnavailableException, OrderLockException as {@code execute} does,
+	 * before {@code action} runs
+	 */
+	public <T extends @Nullable Object> CompletableFuture<T> executeAsync(String key,
+			Supplier<? extends @Nullable CompletionStage<T>> action) {
+		Objects.requireNonNull(action, "action must not be null");
+		try {
+			return executeAsync(key, null, null, ORIGIN, action::get);
+		}
+		catch (RuntimeException | Error ex) {
+			throw ex;
+		}
+		catch (Throwable ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/** The asynchronous counterpart of the synchronous {@code execute}; a {@code null} stage releases at once. */
+	<T extends @Nullable Object> @Nullable CompletableFuture<T> executeAsync(String key, @Nullable Duration waitTime,
+			@Nullable Duration leaseTime, String origin, LockedCall<? extends @Nullable CompletionStage<T>> call)
+			throws Throwable {
+		CompletableFuture<AsyncOrderLock> acquiring = acquireAsync(key, waitTime, leaseTime, origin);
+		AsyncOrderLock held;
+		try {
+			held = acquiring.get();
+		}
+		catch (InterruptedException ex) {
+			acquiring.thenAccept(AsyncOrderLock::release);
+			throw interrupted(this.redisson.getLock(this.namePrefix + key), origin, ex);
+		}
+		catch (ExecutionException ex) {
+			throw AsyncOrderLock.unwrap(ex.getCause());
+		}
+		CompletionStage<T> work;
+		try {
+			work = call.call();
+		}
+		catch (Throwable ex) {
+			held.release().exceptionally((lost) -> {
+				ex.addSuppressed(AsyncOrderLock.unwrap(lost));
+				return null;
+			}).join();
+			throw ex;
+		}
+		if (work == null) {
+			held.release().join();
+			return null;
+		}
+		return held.releaseAfter(work);
+	}
+
+	/**
+	 * Acquires the lock of {@code key} for asynchronous work, without blocking: completes with the held lock, or
+	 * exceptionally with {@link OrderLockTimeoutException}, {@link OrderLockUnavailableException} or
+	 * {@link OrderLockException}. The caller must {@linkplain AsyncOrderLock#release() release} it.
+	 */
+	CompletableFuture<AsyncOrderLock> acquireAsync(String key, @Nullable Duration waitTime,
+			@Nullable Duration leaseTime, String origin) {
+		if (!StringUtils.hasText(key)) {
+			return CompletableFuture.failedFuture(new OrderLockException("Lock key for " + origin + " is blank; every "
+					+ "guarded call needs the key of the order it changes. The code was not run."));
+		}
+		Duration wait = (waitTime != null) ? waitTime : this.defaultWaitTime;
+		return AsyncOrderLock.acquire(this.redisson.getLock(this.namePrefix + key), key, wait, leaseTime,
+				this.redisTimeout, origin, this.leaseLosses);
 	}
 
 	/**
@@ -330,7 +406,7 @@ public class OrderLockTemplate {
 		return token;
 	}
 
-	private static OrderLockTimeoutException busy(RLock lock, String key, Duration wait, String origin) {
+	static OrderLockTimeoutException busy(RLock lock, String key, Duration wait, String origin) {
 		return new OrderLockTimeoutException(key, wait, "Lock '" + lock.getName() + "' for " + origin
 				+ " is held by another call and was not released within " + wait
 				+ ". The code was not run; try again later, or raise waitTime on @OrderLock or "

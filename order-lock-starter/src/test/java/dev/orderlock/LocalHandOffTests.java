@@ -3,15 +3,12 @@ package dev.orderlock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.orderlock.testredis.TestRedis;
@@ -152,7 +149,7 @@ class LocalHandOffTests {
 	private Overlap race(Guard first, Guard second) throws Exception {
 		int orders = 10;
 		int callersPerInstance = 3;
-		Overlap overlap = new Overlap();
+		Overlap overlap = new Overlap(Duration.ofMillis(20));
 		CountDownLatch start = new CountDownLatch(1);
 		List<CompletableFuture<Void>> calls = new ArrayList<>();
 		for (int order = 0; order < orders; order++) {
@@ -202,32 +199,6 @@ class LocalHandOffTests {
 	private interface Guard {
 
 		void run(String key, Runnable body);
-
-	}
-
-	/** Who is inside a guarded body, per order and overall. */
-	private static final class Overlap {
-
-		final Map<String, AtomicInteger> inside = new ConcurrentHashMap<>();
-
-		final AtomicInteger maxInsideOneOrder = new AtomicInteger();
-
-		final AtomicInteger insideAnyOrder = new AtomicInteger();
-
-		final AtomicInteger maxInsideAnyOrder = new AtomicInteger();
-
-		void body(String key) {
-			AtomicInteger forOrder = this.inside.computeIfAbsent(key, (k) -> new AtomicInteger());
-			this.maxInsideOneOrder.accumulateAndGet(forOrder.incrementAndGet(), Math::max);
-			this.maxInsideAnyOrder.accumulateAndGet(this.insideAnyOrder.incrementAndGet(), Math::max);
-			try {
-				OrderLockTemplateTests.sleep(Duration.ofMillis(20));
-			}
-			finally {
-				this.insideAnyOrder.decrementAndGet();
-				forOrder.decrementAndGet();
-			}
-		}
 
 	}
 
