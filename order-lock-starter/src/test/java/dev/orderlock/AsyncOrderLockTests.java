@@ -180,7 +180,7 @@ class AsyncOrderLockTests {
 	void returnTypesWhoseCompletionCannotBeObservedFailTheStartup() {
 		ApplicationContextRunner runner = new ApplicationContextRunner()
 			.withConfiguration(AutoConfigurations.of(AopAutoConfiguration.class,
-					org.redisson.spring.starter.RedissonAutoConfigurationV4.class, OrderLockAutoConfiguration.class))
+					RedissonAutoConfigurations.forThisBoot(), OrderLockAutoConfiguration.class))
 			.withPropertyValues("spring.data.redis.host=" + TestRedis.shared().host(),
 					"spring.data.redis.port=" + TestRedis.shared().port());
 		assertStartupFails(runner, FluxOrders.class, "FluxOrders.all(long)", "returns reactor.core.publisher.Flux");

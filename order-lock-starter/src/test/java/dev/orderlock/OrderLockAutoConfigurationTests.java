@@ -6,7 +6,6 @@ import dev.orderlock.testredis.TestRedis;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.redisson.api.RedissonClient;
-import org.redisson.spring.starter.RedissonAutoConfigurationV4;
 
 import org.springframework.aop.Advisor;
 import org.springframework.aop.support.AopUtils;
@@ -36,7 +35,7 @@ class OrderLockAutoConfigurationTests {
 		.withConfiguration(AutoConfigurations.of(AopAutoConfiguration.class, OrderLockAutoConfiguration.class));
 
 	private final ApplicationContextRunner withRedisson = this.runner
-		.withConfiguration(AutoConfigurations.of(RedissonAutoConfigurationV4.class))
+		.withConfiguration(AutoConfigurations.of(RedissonAutoConfigurations.forThisBoot()))
 		.withPropertyValues("spring.data.redis.host=" + TestRedis.shared().host(),
 				"spring.data.redis.port=" + TestRedis.shared().port());
 

@@ -41,7 +41,7 @@ class StartupValidationTests {
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(AopAutoConfiguration.class,
-				org.redisson.spring.starter.RedissonAutoConfigurationV4.class, OrderLockAutoConfiguration.class))
+				RedissonAutoConfigurations.forThisBoot(), OrderLockAutoConfiguration.class))
 		.withPropertyValues("spring.data.redis.host=" + TestRedis.shared().host(),
 				"spring.data.redis.port=" + TestRedis.shared().port());
 
