@@ -11,17 +11,15 @@ import org.springframework.aop.Advisor;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
-import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
-import org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.boot.transaction.autoconfigure.TransactionManagerCustomizationAutoConfiguration;
 import org.springframework.core.Ordered;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.util.ClassUtils;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -116,9 +114,7 @@ class OrderLockAutoConfigurationTests {
 	@Test
 	void transactionManagersConfiguredByBootCheckTheLockBeforeTheirCommit() {
 		this.withRedisson
-			.withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
-					DataSourceTransactionManagerAutoConfiguration.class,
-					TransactionManagerCustomizationAutoConfiguration.class))
+			.withConfiguration(AutoConfigurations.of(transactionAutoConfigurations()))
 			.withPropertyValues("spring.datasource.generate-unique-name=true")
 			.run((context) -> assertThat(context.getBean(DataSourceTransactionManager.class)
 				.getTransactionExecutionListeners()).hasAtLeastOneElementOfType(OrderLockTransactionListener.class));
@@ -130,6 +126,23 @@ class OrderLockAutoConfigurationTests {
 			.getFailure()
 			.rootCause()
 			.hasMessageContaining("order-lock.key-prefix"));
+	}
+
+	/** Boot's data source and transaction manager auto-configurations, which moved packages in Boot 4. */
+	private static Class<?>[] transactionAutoConfigurations() {
+		boolean boot4 = ClassUtils.isPresent("org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
+				null);
+		String[] names = boot4 ? new String[] { "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
+				"org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration",
+				"org.springframework.boot.transaction.autoconfigure.TransactionManagerCustomizationAutoConfiguration" }
+				: new String[] { "org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration",
+						"org.springframework.boot.autoconfigure.jdbc.DataSourceTransactionManagerAutoConfiguration",
+						"org.springframework.boot.autoconfigure.transaction.TransactionManagerCustomizationAutoConfiguration" };
+		Class<?>[] classes = new Class<?>[names.length];
+		for (int i = 0; i < names.length; i++) {
+			classes[i] = ClassUtils.resolveClassName(names[i], null);
+		}
+		return classes;
 	}
 
 	static class Orders {
