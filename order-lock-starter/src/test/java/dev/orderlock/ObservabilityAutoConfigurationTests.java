@@ -92,6 +92,22 @@ class ObservabilityAutoConfigurationTests {
 	}
 
 	@Test
+	void observationsCanBeSwitchedOffWhileTheMetersStay() {
+		this.withOrders
+			.withConfiguration(AutoConfigurations.of(ObservationAutoConfiguration.class, MetricsAutoConfiguration.class,
+					SimpleMetricsExportAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class))
+			.withPropertyValues("management.observations.enable.order.lock=false")
+			.run((context) -> {
+				context.getBean(Orders.class).pay(6L);
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				assertThat(registry.find(LockObservations.CALL).timer()).isNull();
+				assertThat(registry.find(LockObservations.ACQUIRE).timer()).isNull();
+				assertThat(registry.get(LockMetrics.WAIT).tag("name", NAME).tag("outcome", "acquired").timer().count())
+					.isEqualTo(1);
+			});
+	}
+
+	@Test
 	void applicationsOwnObservationRegistryObservesAnnotatedCalls() {
 		TestObservationRegistry observations = TestObservationRegistry.create();
 		this.withOrders.withBean(ObservationRegistry.class, () -> observations).run((context) -> {

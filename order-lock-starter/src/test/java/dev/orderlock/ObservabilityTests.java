@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.tck.TestObservationRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -232,6 +233,14 @@ class ObservabilityTests {
 			.hasEvent(LockObservations.LEASE_LOST_EVENT)
 			.hasError()
 			.hasBeenStopped();
+	}
+
+	@Test
+	void nothingIsCreatedWithoutARegistryOrWithoutHandlers() {
+		assertThat(LockObserver.of(List.of())).isSameAs(LockObserver.NONE);
+		assertThat(LockObserver.NONE.waiting(NAME)).isSameAs(LockObserver.Attempt.NONE);
+		assertThat(new LockObservations(ObservationRegistry.create()).waiting(NAME)).isSameAs(LockObserver.Attempt.NONE);
+		assertThat(new LockObservations(ObservationRegistry.NOOP).waiting(NAME)).isSameAs(LockObserver.Attempt.NONE);
 	}
 
 	@Test
