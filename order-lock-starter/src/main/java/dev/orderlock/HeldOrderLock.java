@@ -19,7 +19,7 @@ import org.redisson.client.RedisException;
 /**
  * One acquisition of an order's lock, from {@code tryLock} to its single release: on return, after the bound
  * transaction, or when {@code maxHoldTime} is reached, whichever comes first. Reports a lost lease (log with the
- * key, counter) once.
+ * key, counter, observer) once, and the release to the observer.
  */
 final class HeldOrderLock {
 

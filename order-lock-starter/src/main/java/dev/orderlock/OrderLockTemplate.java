@@ -43,6 +43,10 @@ import org.springframework.util.StringUtils;
  * otherwise in place of the work's result (the work's own exception, if any, is kept and carries the loss as
  * suppressed), because the integrity of the data it protects may have been compromised. Any other release failure is
  * logged and the lock lapses on its own after its lease.
+ * <p>
+ * Configured by the auto-configuration with a {@code MeterRegistry} or an {@code ObservationRegistry}, it records
+ * each call's wait and its outcome, the hold and a lost lease, by lock name and never by key (see
+ * docs/observability.md); otherwise it records nothing.
  */
 public class OrderLockTemplate {
 
