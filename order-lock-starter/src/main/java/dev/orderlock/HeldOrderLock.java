@@ -19,7 +19,7 @@ import org.redisson.client.RedisException;
 /**
  * One acquisition of an order's lock, from {@code tryLock} to its single release: on return, after the bound
  * transaction, or when {@code maxHoldTime} is reached, whichever comes first. Reports a lost lease (log with the
- * key, counter) once.
+ * key, counter, observer) once, and the release to the observer.
  */
 final class HeldOrderLock {
 
@@ -38,6 +38,8 @@ final class HeldOrderLock {
 
 	private final AtomicLong leaseLosses;
 
+	private final LockObserver.Attempt attempt;
+
 	/** Set by whoever releases first: the holder, the bound transaction, or the hold-time cap. */
 	private final AtomicBoolean released = new AtomicBoolean();
 
@@ -47,12 +49,13 @@ final class HeldOrderLock {
 
 	private volatile @Nullable ScheduledFuture<?> cap;
 
-	HeldOrderLock(RLock lock, String key, String origin, AtomicLong leaseLosses) {
+	HeldOrderLock(RLock lock, String key, String origin, AtomicLong leaseLosses, LockObserver.Attempt attempt) {
 		this.lock = lock;
 		this.key = key;
 		this.threadId = Thread.currentThread().getId();
 		this.origin = origin;
 		this.leaseLosses = leaseLosses;
+		this.attempt = attempt;
 	}
 
 	/** Marks this lock as released when the call returns (not bound to a transaction), until {@link #release()}. */
@@ -82,6 +85,7 @@ final class HeldOrderLock {
 			return;
 		}
 		this.capReachedAfter = maxHoldTime;
+		this.attempt.released();
 		reportLoss("was held by " + this.origin + " for longer than its maxHoldTime " + maxHoldTime
 				+ " and has been released, so that a hung call cannot keep the order locked forever");
 		this.lock.unlockAsync(this.threadId).whenComplete((ignored, ex) -> {
@@ -109,6 +113,7 @@ final class HeldOrderLock {
 		if (!this.released.compareAndSet(false, true)) {
 			return lostException(null);
 		}
+		this.attempt.released();
 		try {
 			if (Thread.currentThread().getId() == this.threadId) {
 				// No isHeldByCurrentThread() first: that is one more round trip. The owner-checked unlock script
@@ -176,6 +181,7 @@ final class HeldOrderLock {
 		}
 		this.lossReported = true;
 		this.leaseLosses.incrementAndGet();
+		this.attempt.leaseLost();
 		logger.warn("Lock '" + this.lock.getName() + "' of key '" + this.key + "' " + what + ". Another instance may "
 				+ "have changed the same order at the same time; the integrity of the data protected by this lock may "
 				+ "have been compromised.");

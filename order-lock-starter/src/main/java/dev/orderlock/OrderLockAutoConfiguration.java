@@ -1,5 +1,7 @@
 package dev.orderlock;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import org.redisson.api.RedissonClient;
 import org.redisson.spring.starter.RedissonAutoConfigurationCustomizer;
 
@@ -26,9 +28,13 @@ import org.springframework.util.function.SingletonSupplier;
  * Auto-configuration of {@link OrderLock}: an {@link OrderLockTemplate} on the application's own
  * {@link RedissonClient}, and the advisor that applies it to annotated methods. Active when a {@code RedissonClient}
  * bean exists; {@code order-lock.enabled=false} removes the advisor (methods then run unlocked, loudly logged).
+ * With a {@code MeterRegistry} or an {@code ObservationRegistry} bean, every lock is also recorded as meters and
+ * observations (docs/observability.md).
  */
 @AutoConfiguration(afterName = { "org.redisson.spring.starter.RedissonAutoConfigurationV4",
-		"org.redisson.spring.starter.RedissonAutoConfigurationV2" })
+		"org.redisson.spring.starter.RedissonAutoConfigurationV2",
+		"org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+		"org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration" })
 @ConditionalOnClass(RedissonClient.class)
 @ConditionalOnBean(RedissonClient.class)
 @EnableConfigurationProperties(OrderLockProperties.class)
@@ -36,12 +42,14 @@ public final class OrderLockAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	OrderLockTemplate orderLockTemplate(RedissonClient redissonClient, OrderLockProperties properties) {
+	OrderLockTemplate orderLockTemplate(RedissonClient redissonClient, OrderLockProperties properties,
+			ObjectProvider<LockObserver> observers) {
 		OrderLockTemplate template = new OrderLockTemplate(redissonClient, properties.getKeyPrefix(),
 				properties.getWaitTime());
 		template.setMaxHoldTime(properties.getMaxHoldTime());
 		template.setRedisTimeout(properties.getRedisTimeout());
 		template.setLocalHandOff(properties.isLocalHandOff());
+		template.setObserver(LockObserver.of(observers.orderedStream().toList()));
 		return template;
 	}
 
@@ -54,6 +62,32 @@ public final class OrderLockAutoConfiguration {
 		RedissonAutoConfigurationCustomizer orderLockWatchdogCustomizer(OrderLockProperties properties) {
 			long millis = properties.getWatchdogTimeout().toMillis();
 			return (config) -> config.setLockWatchdogTimeout(millis);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(MeterRegistry.class)
+	static class MetricsConfiguration {
+
+		@Bean
+		@ConditionalOnBean(MeterRegistry.class)
+		@ConditionalOnMissingBean
+		LockMetrics orderLockMetrics(MeterRegistry meterRegistry) {
+			return new LockMetrics(meterRegistry);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(ObservationRegistry.class)
+	static class ObservationConfiguration {
+
+		@Bean
+		@ConditionalOnBean(ObservationRegistry.class)
+		@ConditionalOnMissingBean
+		LockObservations orderLockObservations(ObservationRegistry observationRegistry) {
+			return new LockObservations(observationRegistry);
 		}
 
 	}

@@ -46,6 +46,10 @@ import org.springframework.util.StringUtils;
  * otherwise in place of the work's result (the work's own exception, if any, is kept and carries the loss as
  * suppressed), because the integrity of the data it protects may have been compromised. Any other release failure is
  * logged and the lock lapses on its own after its lease.
+ * <p>
+ * Configured by the auto-configuration with a {@code MeterRegistry} or an {@code ObservationRegistry}, it records
+ * each call's wait and its outcome, the hold and a lost lease, by lock name and never by key (see
+ * docs/observability.md); otherwise it records nothing.
  */
 public class OrderLockTemplate {
 
@@ -69,6 +73,8 @@ public class OrderLockTemplate {
 	private final AtomicLong leaseLosses = new AtomicLong();
 
 	private @Nullable LocalHandOff localHandOff;
+
+	private LockObserver observer = LockObserver.NONE;
 
 	/**
 	 * @param redisson the application's client; every instance that must exclude each other uses the same Redis
@@ -240,6 +246,11 @@ public class OrderLockTemplate {
 		this.localHandOff = localHandOff ? new LocalHandOff() : null;
 	}
 
+	/** Reports waits, holds and lost leases to meters and observations (docs/observability.md); none by default. */
+	void setObserver(LockObserver observer) {
+		this.observer = observer;
+	}
+
 	/** The local queue in front of the Redis lock, {@code null} unless local hand-off is on; for tests. */
 	@Nullable LocalHandOff localHandOff() {
 		return this.localHandOff;
@@ -270,18 +281,40 @@ public class OrderLockTemplate {
 		Duration wait = (waitTime != null) ? waitTime : this.defaultWaitTime;
 		String name = this.namePrefix + key;
 		RLock lock = fenced ? this.redisson.getFencedLock(name) : this.redisson.getLock(name);
+		LockObserver.Attempt attempt = this.observer.waiting(origin);
+		try {
+			T result = queueAndCallLocked(lock, key, wait, leaseTime, maxHoldTime, fenced, origin, attempt, call);
+			attempt.ended(null);
+			return result;
+		}
+		catch (Throwable ex) {
+			attempt.ended(ex);
+			throw ex;
+		}
+	}
+
+	private <T extends @Nullable Object> T queueAndCallLocked(RLock lock, String key, Duration wait,
+			@Nullable Duration leaseTime, @Nullable Duration maxHoldTime, boolean fenced, String origin,
+			LockObserver.Attempt attempt, LockedCall<T> call) throws Throwable {
 		LocalHandOff queue = this.localHandOff;
 		if (queue == null) {
-			return callLocked(lock, key, wait, wait, leaseTime, maxHoldTime, fenced, origin, call);
+			return callLocked(lock, key, wait, wait, leaseTime, maxHoldTime, fenced, origin, attempt, call);
 		}
 		long queuedAt = System.nanoTime();
-		LocalHandOff.Turn turn = awaitLocalTurn(queue, lock, key, wait, origin);
+		LocalHandOff.Turn turn;
+		try {
+			turn = awaitLocalTurn(queue, lock, key, wait, origin);
+		}
+		catch (RuntimeException ex) {
+			attempt.notAcquired(LockObserver.Outcome.of(ex), ex);
+			throw ex;
+		}
 		try {
 			// One budget for both waits: the local queue's share is taken off the wait in Redis. Inside a running
 			// transaction the turn ends on return and the next local caller waits in Redis for the commit.
 			Duration redisWait = wait.minusNanos(System.nanoTime() - queuedAt);
 			return callLocked(lock, key, wait, redisWait.isNegative() ? Duration.ZERO : redisWait, leaseTime,
-					maxHoldTime, fenced, origin, call);
+					maxHoldTime, fenced, origin, attempt, call);
 		}
 		finally {
 			queue.leave(turn);
@@ -306,9 +339,17 @@ public class OrderLockTemplate {
 	/** Acquires in Redis (waiting up to {@code redisWait}), runs the call and releases or binds the release. */
 	private <T extends @Nullable Object> T callLocked(RLock lock, String key, Duration wait, Duration redisWait,
 			@Nullable Duration leaseTime, @Nullable Duration maxHoldTime, boolean fenced, String origin,
-			LockedCall<T> call) throws Throwable {
-		Long token = acquire(lock, key, wait, redisWait, leaseTime, fenced, origin);
-		HeldOrderLock held = new HeldOrderLock(lock, key, origin, this.leaseLosses);
+			LockObserver.Attempt attempt, LockedCall<T> call) throws Throwable {
+		Long token;
+		try {
+			token = acquire(lock, key, wait, redisWait, leaseTime, fenced, origin);
+		}
+		catch (RuntimeException ex) {
+			attempt.notAcquired(LockObserver.Outcome.of(ex), ex);
+			throw ex;
+		}
+		attempt.acquired();
+		HeldOrderLock held = new HeldOrderLock(lock, key, origin, this.leaseLosses, attempt);
 		Duration cap = (maxHoldTime != null) ? maxHoldTime : this.defaultMaxHoldTime;
 		if (cap != null) {
 			held.capHoldTime(cap);

@@ -85,6 +85,33 @@ class OrderApiTests {
 	}
 
 	@Test
+	void lockMetricsAreOnTheActuatorByMethodAndNeverByOrder() {
+		long id = createOrder(2500);
+		assertThat(Http.post(app.url("/api/orders/" + id + "/pay")).statusCode()).isEqualTo(200);
+
+		HttpResponse<String> waits = Http.get(app.url("/actuator/metrics/order.lock.wait"
+				+ "?tag=name:OrderService.pay&tag=outcome:acquired"));
+		assertThat(waits.statusCode()).isEqualTo(200);
+		assertThat(waits.body()).contains("\"COUNT\"").doesNotContain("\"" + id + "\"");
+		assertThat(measurement(waits, "COUNT")).isGreaterThanOrEqualTo(1);
+		HttpResponse<String> held = Http.get(app.url("/actuator/metrics/order.lock.held?tag=name:OrderService.pay"));
+		assertThat(held.statusCode()).isEqualTo(200);
+		assertThat(measurement(held, "COUNT")).isGreaterThanOrEqualTo(1);
+		HttpResponse<String> lost = Http.get(app.url("/actuator/metrics/order.lock.lease.lost"));
+		assertThat(lost.statusCode()).isEqualTo(200);
+		assertThat(measurement(lost, "COUNT")).isZero();
+	}
+
+	@SuppressWarnings("unchecked")
+	private static double measurement(HttpResponse<String> metric, String statistic) {
+		return ((List<Map<String, Object>>) Http.object(metric).get("measurements")).stream()
+			.filter((measurement) -> statistic.equals(measurement.get("statistic")))
+			.map((measurement) -> ((Number) measurement.get("value")).doubleValue())
+			.findFirst()
+			.orElseThrow();
+	}
+
+	@Test
 	void paymentWritesItsFencingTokenAndAnOlderTokenCannotOverwriteIt() {
 		long id = createOrder(2500);
 		assertThat(Http.post(app.url("/api/orders/" + id + "/pay")).statusCode()).isEqualTo(200);
