@@ -36,6 +36,8 @@ final class AsyncOrderLock {
 
 	private final AtomicLong leaseLosses;
 
+	private volatile LockObserver.Attempt attempt = LockObserver.Attempt.NONE;
+
 	private AsyncOrderLock(RLock lock, String key, String origin, long owner, AtomicLong leaseLosses) {
 		this.lock = lock;
 		this.key = key;
@@ -85,6 +87,11 @@ final class AsyncOrderLock {
 		});
 	}
 
+	/** Reports this lock's release and a lost lease to {@code attempt} (meters; no Redis). */
+	void observedBy(LockObserver.Attempt attempt) {
+		this.attempt = attempt;
+	}
+
 	/**
 	 * Releases the lock; completes normally, or exceptionally with {@link OrderLockLeaseLostException} (logged with
 	 * the key and counted) when the lock was no longer ours. Any other release failure is logged and ignored: the
@@ -94,7 +101,9 @@ final class AsyncOrderLock {
 		CompletableFuture<Void> released = new CompletableFuture<>();
 		this.lock.unlockAsync(this.owner).whenComplete((ignored, ex) -> {
 			Throwable cause = (ex != null) ? unwrap(ex) : null;
+			this.attempt.released();
 			if (cause instanceof IllegalMonitorStateException) {
+				this.attempt.leaseLost();
 				released.completeExceptionally(lost(cause));
 				return;
 			}

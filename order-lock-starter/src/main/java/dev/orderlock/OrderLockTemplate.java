@@ -169,6 +169,22 @@ public class OrderLockTemplate {
 	<T extends @Nullable Object> @Nullable CompletableFuture<T> executeAsync(String key, @Nullable Duration waitTime,
 			@Nullable Duration leaseTime, String origin, LockedCall<? extends @Nullable CompletionStage<T>> call)
 			throws Throwable {
+		LockObserver.Attempt attempt = this.observer.waiting(origin);
+		try {
+			CompletableFuture<T> result = acquireAndStart(key, waitTime, leaseTime, origin, attempt, call);
+			// The call ends here on this thread; the hold time runs until the release, on whichever thread.
+			attempt.ended(null);
+			return result;
+		}
+		catch (Throwable ex) {
+			attempt.ended(ex);
+			throw ex;
+		}
+	}
+
+	private <T extends @Nullable Object> @Nullable CompletableFuture<T> acquireAndStart(String key,
+			@Nullable Duration waitTime, @Nullable Duration leaseTime, String origin, LockObserver.Attempt attempt,
+			LockedCall<? extends @Nullable CompletionStage<T>> call) throws Throwable {
 		CompletableFuture<AsyncOrderLock> acquiring = acquireAsync(key, waitTime, leaseTime, origin);
 		AsyncOrderLock held;
 		try {
@@ -176,11 +192,17 @@ public class OrderLockTemplate {
 		}
 		catch (InterruptedException ex) {
 			acquiring.thenAccept(AsyncOrderLock::release);
-			throw interrupted(this.redisson.getLock(this.namePrefix + key), origin, ex);
+			OrderLockException interrupted = interrupted(this.redisson.getLock(this.namePrefix + key), origin, ex);
+			attempt.notAcquired(LockObserver.Outcome.INTERRUPTED, interrupted);
+			throw interrupted;
 		}
 		catch (ExecutionException ex) {
-			throw AsyncOrderLock.unwrap(ex.getCause());
+			Throwable failure = AsyncOrderLock.unwrap(ex.getCause());
+			attempt.notAcquired(LockObserver.Outcome.of(failure), failure);
+			throw failure;
 		}
+		attempt.acquired();
+		held.observedBy(attempt);
 		CompletionStage<T> work;
 		try {
 			work = call.call();

@@ -2,6 +2,7 @@ package dev.orderlock;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -75,6 +76,22 @@ class ObservabilityTests {
 		List<Tag> tags = this.meters.getMeters().stream().flatMap((meter) -> meter.getId().getTags().stream()).toList();
 		assertThat(tags).extracting(Tag::getKey).containsOnly("name", "outcome");
 		assertThat(tags).extracting(Tag::getValue).noneMatch((value) -> value.contains("424242"));
+	}
+
+	@Test
+	void asynchronousWorkIsHeldUntilItCompletesOnAnotherThread() throws Exception {
+		CompletableFuture<String> gate = new CompletableFuture<>();
+		CompletableFuture<String> work = this.observed.executeAsync("424243", () -> gate);
+		assertThat(waits("acquired").count()).isEqualTo(1);
+		assertThat(this.meters.get(LockMetrics.HELD).timer().count()).as("still held").isZero();
+		CompletableFuture.runAsync(() -> {
+			OrderLockTemplateTests.sleep(Duration.ofMillis(100));
+			gate.complete("captured");
+		});
+		assertThat(work.get(10, TimeUnit.SECONDS)).isEqualTo("captured");
+		Timer held = this.meters.get(LockMetrics.HELD).tag("name", NAME).timer();
+		assertThat(held.count()).isEqualTo(1);
+		assertThat(held.totalTime(TimeUnit.MILLISECONDS)).isGreaterThanOrEqualTo(100);
 	}
 
 	@Test
