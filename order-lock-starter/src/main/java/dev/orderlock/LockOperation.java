@@ -17,7 +17,8 @@ import org.jspecify.annotations.Nullable;
  * @param leaseTime the annotation's fixed lease; {@code null} for watchdog renewal
  * @param maxHoldTime the annotation's hold-time cap; {@code null} for {@code order-lock.max-hold-time}
  * @param fenced whether the lock hands out fencing tokens
+ * @param kind which Redisson lock to take
  */
 record LockOperation(Method method, String description, String keyText, KeyExpression key, @Nullable Duration waitTime,
-		@Nullable Duration leaseTime, @Nullable Duration maxHoldTime, boolean fenced) {
+		@Nullable Duration leaseTime, @Nullable Duration maxHoldTime, boolean fenced, LockKind kind) {
 }

@@ -1,5 +1,6 @@
 package dev.orderlock;
 
+import java.util.List;
 import java.util.function.Supplier;
 
 import org.aopalliance.intercept.MethodInterceptor;
@@ -25,6 +26,7 @@ final class OrderLockInterceptor implements MethodInterceptor {
 	}
 
 	@Override
+	@SuppressWarnings("unchecked")
 	public @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
 		Object target = invocation.getThis();
 		Class<?> targetClass = (target != null) ? AopProxyUtils.ultimateTargetClass(target) : null;
@@ -32,10 +34,17 @@ final class OrderLockInterceptor implements MethodInterceptor {
 		if (operation == null) {
 			return invocation.proceed();
 		}
-		String key = this.operationSource.resolveKey(operation, invocation.getArguments(), target);
+		Object keys = this.operationSource.resolveKeys(operation, invocation.getArguments(), target);
+		if (keys instanceof String key && operation.kind() == LockKind.EXCLUSIVE) {
+			return this.template.get()
+				.execute(key, operation.waitTime(), operation.leaseTime(), operation.maxHoldTime(), operation.fenced(),
+						operation.description(), invocation::proceed);
+		}
+		// Another kind, or several orders (a List from a collection or array key).
 		return this.template.get()
-			.execute(key, operation.waitTime(), operation.leaseTime(), operation.maxHoldTime(), operation.fenced(),
-					operation.description(), invocation::proceed);
+			.execute(operation.kind(), (keys instanceof String key) ? List.of(key) : (List<String>) keys,
+					operation.waitTime(), operation.leaseTime(), operation.maxHoldTime(), operation.description(),
+					invocation::proceed);
 	}
 
 }
