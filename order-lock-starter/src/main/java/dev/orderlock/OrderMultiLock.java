@@ -44,31 +44,31 @@ final class OrderMultiLock extends RedissonMultiLock {
 		long deadline = System.nanoTime() + unit.toNanos(waitTime);
 		long leaseMillis = (leaseTime > 0) ? unit.toMillis(leaseTime) : -1;
 		List<RLock> acquired = new ArrayList<>(this.ordered.size());
+		boolean all = false;
 		RLock current = null;
-		boolean failed = true;
 		try {
 			for (RLock lock : this.ordered) {
 				current = lock;
 				long remaining = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
-				if (!lock.tryLock(remaining, leaseMillis, TimeUnit.MILLISECONDS)) {
-					current = null;
-					break;
+				boolean taken = lock.tryLock(remaining, leaseMillis, TimeUnit.MILLISECONDS);
+				current = null;
+				if (!taken) {
+					return false;
 				}
 				acquired.add(lock);
-				current = null;
 			}
-			failed = false;
+			all = true;
+			return true;
 		}
 		finally {
-			if (failed && current != null) {
-				// A script that timed out on the way back may have run: release that lock too (Redisson does).
-				acquired.add(current);
-			}
-			if (acquired.size() < this.ordered.size()) {
+			if (!all) {
+				if (current != null) {
+					// A script whose answer was lost may still have run: release that lock too, as Redisson does.
+					acquired.add(current);
+				}
 				releaseQuietly(acquired);
 			}
 		}
-		return acquired.size() == this.ordered.size();
 	}
 
 	/** Releases every lock in parallel; a lock no longer ours fails the returned join, after all were tried. */

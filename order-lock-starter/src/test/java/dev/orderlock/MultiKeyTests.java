@@ -178,6 +178,47 @@ class MultiKeyTests {
 		assertThat(this.templateA.getLeaseLossCount()).isEqualTo(1);
 	}
 
+	@Test
+	void redisDownFailsTheBatchAsUnavailableNotAsBusy() {
+		try (OwnRedis own = OwnRedis.start()) {
+			OrderLockTemplate template = new OrderLockTemplate(own.client(), this.prefix, Duration.ofSeconds(5));
+			own.redis().stop();
+			AtomicBoolean ran = new AtomicBoolean();
+			long start = System.nanoTime();
+			assertThatThrownBy(() -> template.execute(List.of("1", "2"), () -> ran.getAndSet(true)))
+				.isInstanceOf(OrderLockUnavailableException.class)
+				.hasMessageContaining("Redis is unavailable");
+			assertThat(ran).isFalse();
+			// Redisson's own multi-lock would keep retrying for the whole 5 s wait, then report "busy".
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+		}
+	}
+
+	@Test
+	void interruptWhileWaitingFailsTheBatchReleasesItsOrdersAndKeepsTheFlag() throws Exception {
+		try (HeldLock paying = HeldLock.hold((body) -> this.templateB.run("2", body))) {
+			CompletableFuture<Throwable> batch = new CompletableFuture<>();
+			Thread waiter = new Thread(() -> {
+				try {
+					this.templateA.execute(List.of("1", "2"), () -> null);
+					batch.complete(null);
+				}
+				catch (Throwable ex) {
+					batch.complete(Thread.currentThread().isInterrupted() ? ex : new AssertionError("flag lost", ex));
+				}
+			});
+			waiter.start();
+			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
+			while (!isLocked("1") && System.nanoTime() < deadline) {
+				Thread.sleep(10);
+			}
+			waiter.interrupt();
+			assertThat(batch.get(5, TimeUnit.SECONDS)).isInstanceOf(OrderLockException.class)
+				.hasMessageContaining("Interrupted");
+			assertThat(isLocked("1")).as("order 1 released when the wait was interrupted").isFalse();
+		}
+	}
+
 	private boolean isLocked(String key) {
 		return instanceB.getLock(this.prefix + ":" + key).isLocked();
 	}
