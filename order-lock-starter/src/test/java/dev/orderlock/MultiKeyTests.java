@@ -24,6 +24,10 @@ import org.redisson.api.RedissonClient;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.context.annotation.Bean;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.embedded.EmbeddedDatabaseBuilder;
+import org.springframework.jdbc.datasource.embedded.EmbeddedDatabaseType;
+import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -217,6 +221,20 @@ class MultiKeyTests {
 				.hasMessageContaining("Interrupted");
 			assertThat(isLocked("1")).as("order 1 released when the wait was interrupted").isFalse();
 		}
+	}
+
+	@Test
+	void severalOrdersTakenInsideATransactionAreReleasedOnlyAfterItCommits() {
+		DataSourceTransactionManager transactionManager = new DataSourceTransactionManager(
+				new EmbeddedDatabaseBuilder().setType(EmbeddedDatabaseType.H2).generateUniqueName(true).build());
+		transactionManager.addListener(new OrderLockTransactionListener());
+		boolean heldAfterReturn = new TransactionTemplate(transactionManager).execute((status) -> {
+			this.templateA.execute(List.of("2", "1"), () -> null);
+			return isLocked("1") && isLocked("2");
+		});
+		assertThat(heldAfterReturn).as("bound to the transaction: still held after the call returned").isTrue();
+		assertThat(isLocked("1") || isLocked("2")).as("released after the commit").isFalse();
+		assertThat(this.templateA.getLeaseLossCount()).isZero();
 	}
 
 	private boolean isLocked(String key) {
