@@ -55,6 +55,11 @@ final class KeyExpression {
 		return this.argumentIndex != SPEL;
 	}
 
+	/** The declared type of the argument a bare reference reads, {@code null} for SpEL; for start-up checks. */
+	@Nullable Class<?> argumentType(Method method) {
+		return (this.argumentIndex != SPEL) ? method.getParameterTypes()[this.argumentIndex] : null;
+	}
+
 	/** The argument a bare {@code #name} refers to, exactly as SpEL would resolve it, or {@link #SPEL}. */
 	private static int argumentIndex(String text, Method method, String[] names) {
 		Matcher reference = ARGUMENT_REFERENCE.matcher(text);

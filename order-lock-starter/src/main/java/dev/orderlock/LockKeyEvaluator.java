@@ -1,7 +1,9 @@
 package dev.orderlock;
 
 import java.lang.reflect.Method;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -14,13 +16,14 @@ import org.springframework.expression.Expression;
 import org.springframework.expression.spel.SpelCompilerMode;
 import org.springframework.expression.spel.SpelParserConfiguration;
 import org.springframework.expression.spel.standard.SpelExpressionParser;
+import org.springframework.util.ObjectUtils;
 import org.springframework.util.StringUtils;
 
 /**
- * Parses {@link OrderLock#key()} expressions once and evaluates them per call into the order's key, refusing
- * anything that would not name exactly one order. Expressions other than a bare argument reference are compiled by
- * SpEL once they have run often enough ({@link SpelCompilerMode#MIXED}, falling back to interpreting if compiled code
- * cannot handle a call).
+ * Parses {@link OrderLock#key()} expressions once and evaluates them per call into the order's key (or the keys of
+ * every order in a collection or array), refusing anything that would not name an order. Expressions other than a
+ * bare argument reference are compiled by SpEL once they have run often enough ({@link SpelCompilerMode#MIXED},
+ * falling back to interpreting if compiled code cannot handle a call).
  */
 final class LockKeyEvaluator extends CachedExpressionEvaluator {
 
@@ -50,20 +53,63 @@ final class LockKeyEvaluator extends CachedExpressionEvaluator {
 	 */
 	String resolveKey(LockOperation operation, @Nullable Object[] arguments, @Nullable Object target) {
 		Object value = evaluate(operation, arguments, target);
+		if (value instanceof Collection<?> || (value != null && value.getClass().isArray())) {
+			throw invalidKey(operation, "resolved to a collection or array (" + value + ")",
+					"This call locks one order: make the expression yield a single order's key.");
+		}
+		return keyOf(operation, value);
+	}
+
+	/**
+	 * The keys of one call: a {@code String} for one order, as {@link #resolveKey}; for a collection or array, a
+	 * {@code List<String>} of its elements' keys in their order (the template sorts them and drops duplicates).
+	 * @throws OrderLockException naming the method and the expression (and the element's index) when a key is
+	 * missing, or the collection is empty
+	 */
+	Object resolveKeys(LockOperation operation, @Nullable Object[] arguments, @Nullable Object target) {
+		Object value = evaluate(operation, arguments, target);
+		if (value instanceof Collection<?> collection) {
+			return elementKeys(operation, collection.toArray());
+		}
+		if (value != null && value.getClass().isArray()) {
+			return elementKeys(operation, ObjectUtils.toObjectArray(value));
+		}
+		return keyOf(operation, value);
+	}
+
+	private static String keyOf(LockOperation operation, @Nullable Object value) {
 		if (value == null) {
 			throw invalidKey(operation, "resolved to null", "If it names a parameter, check the name and that the "
 					+ "code is compiled with -parameters (or use #p0/#a0); if the value itself is null, the caller "
 					+ "passed no order.");
-		}
-		if (value instanceof Collection<?> || value.getClass().isArray()) {
-			throw invalidKey(operation, "resolved to a collection or array (" + value + ")",
-					"One @OrderLock locks one order: make the expression yield a single order's key.");
 		}
 		String key = value.toString();
 		if (!StringUtils.hasText(key)) {
 			throw invalidKey(operation, "resolved to a blank key", "Make the expression yield the order's id.");
 		}
 		return key;
+	}
+
+	private static List<String> elementKeys(LockOperation operation, @Nullable Object[] elements) {
+		if (operation.fenced()) {
+			throw invalidKey(operation, "resolved to a collection or array, but a fencing token belongs to one "
+					+ "order", "Lock and write each order in its own fenced call.");
+		}
+		if (elements.length == 0) {
+			throw invalidKey(operation, "resolved to an empty collection", "A call needs at least one order to "
+					+ "lock; do not call it with none.");
+		}
+		List<String> keys = new ArrayList<>(elements.length);
+		for (int i = 0; i < elements.length; i++) {
+			Object element = elements[i];
+			String key = (element != null) ? element.toString() : null;
+			if (!StringUtils.hasText(key)) {
+				throw invalidKey(operation, "resolved to a collection whose element at index " + i + " is "
+						+ ((element == null) ? "null" : "blank"), "Every element must name an order.");
+			}
+			keys.add(key);
+		}
+		return keys;
 	}
 
 	private @Nullable Object evaluate(LockOperation operation, @Nullable Object[] arguments,

@@ -17,8 +17,10 @@ import org.jspecify.annotations.Nullable;
  * @param leaseTime the annotation's fixed lease; {@code null} for watchdog renewal
  * @param maxHoldTime the annotation's hold-time cap; {@code null} for {@code order-lock.max-hold-time}
  * @param fenced whether the lock hands out fencing tokens
+ * @param kind which Redisson lock to take
  * @param returns how the method hands back its work, and so how long the lock is held
  */
 record LockOperation(Method method, String description, String keyText, KeyExpression key, @Nullable Duration waitTime,
-		@Nullable Duration leaseTime, @Nullable Duration maxHoldTime, boolean fenced, LockedReturn returns) {
+		@Nullable Duration leaseTime, @Nullable Duration maxHoldTime, boolean fenced, LockKind kind,
+		LockedReturn returns) {
 }

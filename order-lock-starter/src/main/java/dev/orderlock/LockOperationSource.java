@@ -2,6 +2,7 @@ package dev.orderlock;
 
 import java.lang.reflect.Method;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -53,6 +54,11 @@ final class LockOperationSource implements BeanFactoryAware {
 		return (cached != NONE) ? (LockOperation) cached : null;
 	}
 
+	/** The key or keys of one call; see {@link LockKeyEvaluator#resolveKeys}. */
+	Object resolveKeys(LockOperation operation, @Nullable Object[] arguments, @Nullable Object target) {
+		return this.evaluator.resolveKeys(operation, arguments, target);
+	}
+
 	/** The key of one call; see {@link LockKeyEvaluator#resolveKey}. */
 	String resolveKey(LockOperation operation, @Nullable Object[] arguments, @Nullable Object target) {
 		return this.evaluator.resolveKey(operation, arguments, target);
@@ -96,8 +102,39 @@ final class LockOperationSource implements BeanFactoryAware {
 					+ "order-lock does not cap", "Remove maxHoldTime and bound the work itself (orTimeout, "
 							+ "Mono.timeout): when it fails, the lock is released.", null);
 		}
+		if (returns != LockedReturn.SYNCHRONOUS && annotation.kind() != LockKind.EXCLUSIVE) {
+			throw new OrderLockDefinitionException(specific, "takes a " + annotation.kind() + " lock in an "
+					+ "asynchronous method; only the exclusive lock is supported there",
+					"Remove kind, or take the " + annotation.kind() + " lock in a synchronous method.", null);
+		}
+		checkKind(specific, annotation, key, leaseTime);
 		return new LockOperation(specific, MethodDescriptions.describe(specific), keyText, key, waitTime,
-				leaseTime, maxHoldTime, annotation.fenced(), returns);
+				leaseTime, maxHoldTime, annotation.fenced(), annotation.kind(), returns);
+	}
+
+
+	/** Combinations Redisson cannot take as one lock; a key of several orders is known here only from its type. */
+	private static void checkKind(Method method, OrderLock annotation, KeyExpression key,
+			@Nullable Duration leaseTime) {
+		LockKind kind = annotation.kind();
+		if (annotation.fenced() && kind != LockKind.EXCLUSIVE) {
+			throw new OrderLockDefinitionException(method, "is fenced with kind = " + kind + ", but only the "
+					+ "exclusive lock hands out fencing tokens (Redisson's RFencedLock has no fair or read/write form)",
+					"Remove fenced = true, or kind = " + kind + ".", null);
+		}
+		Class<?> keyType = key.argumentType(method);
+		boolean severalOrders = keyType != null && (Collection.class.isAssignableFrom(keyType) || keyType.isArray());
+		if (severalOrders && annotation.fenced()) {
+			throw new OrderLockDefinitionException(method, "locks several orders (its key is a "
+					+ keyType.getSimpleName() + ") with fenced = true, but a fencing token belongs to one order",
+					"Remove fenced = true, or lock and write each order in its own fenced call.", null);
+		}
+		if (severalOrders && leaseTime != null) {
+			throw new OrderLockDefinitionException(method, "locks several orders (its key is a "
+					+ keyType.getSimpleName() + ") with a fixed leaseTime, which would start at each lock's own "
+					+ "acquisition", "Remove leaseTime (the watchdog renews every lock); cap the hold with "
+							+ "maxHoldTime instead.", null);
+		}
 	}
 
 	private @Nullable Duration parseDuration(Method method, String attribute, String text, boolean zeroAllowed) {

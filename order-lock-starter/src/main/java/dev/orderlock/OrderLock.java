@@ -29,7 +29,8 @@ import org.springframework.core.annotation.AliasFor;
  * <ul>
  * <li>not acquired within {@link #waitTime()}: {@link OrderLockTimeoutException};</li>
  * <li>Redis unreachable: {@link OrderLockUnavailableException};</li>
- * <li>key resolving to {@code null} or blank, or its expression failing: {@link OrderLockException};</li>
+ * <li>key resolving to {@code null}, blank or an empty collection, or its expression failing:
+ * {@link OrderLockException};</li>
  * <li>lock found lost when the method ends (lease expired, {@link #maxHoldTime()} reached):
  * {@link OrderLockLeaseLostException}, thrown before the commit of a transaction the lock is bound to;</li>
  * <li>an expression or duration that cannot be parsed, or a method the proxy cannot intercept (private, final,
@@ -49,7 +50,8 @@ public @interface OrderLock {
 	/**
 	 * SpEL expression for the order's key, over the method's arguments by name ({@code #orderId},
 	 * {@code #order.id}; needs {@code -parameters}), by position ({@code #p0}, {@code #a0}), and bean references
-	 * ({@code @orderKeys.of(#order)}). Parsed once, at start-up.
+	 * ({@code @orderKeys.of(#order)}). Parsed once, at start-up. A collection or array locks every order in it, all
+	 * or nothing, in natural {@code String} order of the keys (duplicates once); an empty one fails the call.
 	 */
 	@AliasFor("value")
 	String key() default "";
@@ -84,5 +86,12 @@ public @interface OrderLock {
 	 * guarded state fenced. Costs one {@code INCR} inside the acquire script, no extra round trip.
 	 */
 	boolean fenced() default false;
+
+	/**
+	 * Which lock to take: {@link LockKind#EXCLUSIVE} (the default), {@link LockKind#FAIR} (handed over in arrival
+	 * order), {@link LockKind#READ} (shared among readers) or {@link LockKind#WRITE} (excludes readers). Read/write
+	 * methods and exclusive or fair methods in one application fail the start-up: they would not exclude each other.
+	 */
+	LockKind kind() default LockKind.EXCLUSIVE;
 
 }

@@ -34,7 +34,7 @@ import org.springframework.util.ReflectionUtils;
  * Fails the start-up, instead of letting a guarded method run unlocked later, when an {@link OrderLock} bean cannot
  * work: an expression or duration that does not parse, a method the proxy cannot intercept, a final class that
  * would need a class proxy, a bean that was not proxied at all, or a transaction advisor that would commit outside
- * the lock.
+ * the lock, or read/write methods beside exclusive ones, which would not exclude each other.
  * <p>
  * Runs after the auto-proxy creator, so it sees the bean as callers will.
  */
@@ -54,6 +54,11 @@ final class OrderLockBeanValidator
 	private final Set<String> fencedMethods = ConcurrentHashMap.newKeySet();
 
 	private final Set<String> plainMethods = ConcurrentHashMap.newKeySet();
+
+	/** Methods of the read/write lock and of the other kinds, which do not exclude each other, by description. */
+	private final Map<String, Method> readWriteMethods = new ConcurrentHashMap<>();
+
+	private final Map<String, Method> ownerMethods = new ConcurrentHashMap<>();
 
 	OrderLockBeanValidator(LockOperationSource operationSource) {
 		this.operationSource = operationSource;
@@ -129,6 +134,25 @@ final class OrderLockBeanValidator
 			}
 		}
 		warnAboutMixedFencing();
+		failOnMixedKinds();
+	}
+
+	/**
+	 * Redisson's read/write lock keeps a different shape in the same Redis key than its exclusive, fair and fenced
+	 * locks: a write lock is granted while an exclusive lock of the same order is held (and the other way round after
+	 * a read), so one application must not use both families.
+	 */
+	private void failOnMixedKinds() {
+		if (this.readWriteMethods.isEmpty() || this.ownerMethods.isEmpty()) {
+			return;
+		}
+		Method readWrite = this.readWriteMethods.get(new TreeSet<>(this.readWriteMethods.keySet()).first());
+		throw new OrderLockDefinitionException(readWrite, "uses a read/write lock (kind = READ or WRITE), while "
+				+ new TreeSet<>(this.ownerMethods.keySet()) + " use an exclusive, fair or fenced lock: Redisson's "
+				+ "read/write lock and its other locks of one key do not exclude each other",
+				"Use kind = WRITE instead of EXCLUSIVE (without fenced or FAIR) on every method that changes what the "
+						+ "READ methods read, or make every method exclusive.",
+				null);
 	}
 
 	/**
@@ -156,6 +180,8 @@ final class OrderLockBeanValidator
 			LockOperation operation = this.operationSource.getOperation(method, targetClass);
 			if (operation != null) {
 				(operation.fenced() ? this.fencedMethods : this.plainMethods).add(operation.description());
+				(operation.kind().readWrite() ? this.readWriteMethods : this.ownerMethods)
+					.put(operation.description(), method);
 			}
 		}
 		checkAdvised(bean, beanName, methods.get(0));

@@ -1,5 +1,6 @@
 package dev.orderlock;
 
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
@@ -26,6 +27,7 @@ final class OrderLockInterceptor implements MethodInterceptor {
 	}
 
 	@Override
+	@SuppressWarnings("unchecked")
 	public @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
 		Object target = invocation.getThis();
 		Class<?> targetClass = (target != null) ? AopProxyUtils.ultimateTargetClass(target) : null;
@@ -33,15 +35,27 @@ final class OrderLockInterceptor implements MethodInterceptor {
 		if (operation == null) {
 			return invocation.proceed();
 		}
-		String key = this.operationSource.resolveKey(operation, invocation.getArguments(), target);
+		Object keys = this.operationSource.resolveKeys(operation, invocation.getArguments(), target);
 		OrderLockTemplate template = this.template.get();
-		return switch (operation.returns()) {
-			case SYNCHRONOUS -> template.execute(key, operation.waitTime(), operation.leaseTime(),
-					operation.maxHoldTime(), operation.fenced(), operation.description(), invocation::proceed);
-			case COMPLETION_STAGE -> template.executeAsync(key, operation.waitTime(), operation.leaseTime(),
-					operation.description(), () -> (CompletionStage<?>) invocation.proceed());
-			case MONO -> MonoLocking.lock(template, key, operation, invocation);
-		};
+		if (operation.returns() != LockedReturn.SYNCHRONOUS) {
+			if (!(keys instanceof String key)) {
+				throw new OrderLockException("Lock key expression '" + operation.keyText() + "' of "
+						+ operation.description() + " resolved to several orders, which asynchronous methods cannot "
+						+ "lock yet. The method was not run. Lock one order per call, or make the method synchronous.");
+			}
+			return (operation.returns() == LockedReturn.COMPLETION_STAGE)
+					? template.executeAsync(key, operation.waitTime(), operation.leaseTime(), operation.description(),
+							() -> (CompletionStage<?>) invocation.proceed())
+					: MonoLocking.lock(template, key, operation, invocation);
+		}
+		if (keys instanceof String key && operation.kind() == LockKind.EXCLUSIVE) {
+			return template.execute(key, operation.waitTime(), operation.leaseTime(), operation.maxHoldTime(),
+					operation.fenced(), operation.description(), invocation::proceed);
+		}
+		// Another kind, or several orders (a List from a collection or array key).
+		return template.execute(operation.kind(), (keys instanceof String key) ? List.of(key) : (List<String>) keys,
+				operation.waitTime(), operation.leaseTime(), operation.maxHoldTime(), operation.description(),
+				invocation::proceed);
 	}
 
 }

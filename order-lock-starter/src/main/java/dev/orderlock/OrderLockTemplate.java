@@ -1,7 +1,11 @@
 package dev.orderlock;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -31,7 +35,8 @@ import org.springframework.util.StringUtils;
  * owner only: on return, or, when a Spring transaction is already running on the calling thread, after that
  * transaction completes (so no other instance reads the order before the commit). Reentrant on the same thread.
  * With {@linkplain #setLocalHandOff local hand-off} on, callers of this instance that want the same order first queue
- * here and only the head of the queue waits in Redis.
+ * here and only the head of the queue waits in Redis. Other {@linkplain LockKind kinds} (fair, read, write) and
+ * several orders at once (all or nothing, in sorted key order) take the matching Redisson locks under the same names.
  * <p>
  * Failure behaviour, always closed (the work never runs without the lock):
  * <ul>
@@ -156,6 +161,45 @@ public class OrderLockTemplate {
 		Objects.requireNonNull(action, "action must not be null");
 		try {
 			return executeAsync(key, null, null, ORIGIN, action::get);
+		}
+		catch (RuntimeException | Error ex) {
+			throw ex;
+		}
+		catch (Throwable ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/**
+	 * Runs {@code action} under the locks of every order in {@code keys}, all or nothing, waiting the default wait
+	 * time for all of them together, watchdog-renewed. The keys are locked in natural {@code String} order,
+	 * duplicates once, so two calls with overlapping keys never wait for each other in a cycle; each lock is its own
+	 * Redis key, taken by its own command (different cluster slots are fine). While it waits for one key it holds
+	 * the keys before it; when the wait time runs out (or Redis fails) it releases them, and the code does not run.
+	 * @throws OrderLockException when {@code keys} is empty or one of them is blank (the code is not run)
+	 */
+	public <T extends @Nullable Object> T execute(Collection<String> keys, Supplier<T> action) {
+		return execute(LockKind.EXCLUSIVE, keys, action);
+	}
+
+	/**
+	 * Runs {@code action} under the lock of {@code kind} of {@code key} (see {@link LockKind}), waiting the default
+	 * wait time, watchdog-renewed.
+	 */
+	public <T extends @Nullable Object> T execute(LockKind kind, String key, Supplier<T> action) {
+		return execute(kind, List.of(key), action);
+	}
+
+	/**
+	 * Runs {@code action} under the locks of {@code kind} of every order in {@code keys}, all or nothing, as
+	 * {@link #execute(Collection, Supplier)} does.
+	 */
+	public <T extends @Nullable Object> T execute(LockKind kind, Collection<String> keys, Supplier<T> action) {
+		Objects.requireNonNull(kind, "kind must not be null");
+		Objects.requireNonNull(keys, "keys must not be null");
+		Objects.requireNonNull(action, "action must not be null");
+		try {
+			return execute(kind, keys, null, null, null, ORIGIN, action::get);
 		}
 		catch (RuntimeException | Error ex) {
 			throw ex;
@@ -341,6 +385,79 @@ public class OrderLockTemplate {
 		finally {
 			queue.leave(turn);
 		}
+	}
+
+	/**
+	 * Locks of a {@link LockKind} other than the default, or of several orders: sorted, distinct keys, all or
+	 * nothing. One exclusive key takes the default path above, unchanged. Local hand-off does not apply here (it would
+	 * queue readers behind each other, and a fair lock queues in Redis already).
+	 */
+	<T extends @Nullable Object> T execute(LockKind kind, Collection<String> keys, @Nullable Duration waitTime,
+			@Nullable Duration leaseTime, @Nullable Duration maxHoldTime, String origin, LockedCall<T> call)
+			throws Throwable {
+		List<String> sorted = canonicalKeys(keys, origin);
+		if (sorted.size() == 1 && kind == LockKind.EXCLUSIVE) {
+			return execute(sorted.get(0), waitTime, leaseTime, maxHoldTime, false, origin, call);
+		}
+		LockObserver.Attempt attempt = this.observer.waiting(origin);
+		try {
+			T result = callLockedKind(kind, sorted, waitTime, leaseTime, maxHoldTime, origin, attempt, call);
+			attempt.ended(null);
+			return result;
+		}
+		catch (Throwable ex) {
+			attempt.ended(ex);
+			throw ex;
+		}
+	}
+
+	private <T extends @Nullable Object> T callLockedKind(LockKind kind, List<String> sorted,
+			@Nullable Duration waitTime, @Nullable Duration leaseTime, @Nullable Duration maxHoldTime, String origin,
+			LockObserver.Attempt attempt, LockedCall<T> call) throws Throwable {
+		Duration wait = (waitTime != null) ? waitTime : this.defaultWaitTime;
+		if (sorted.size() == 1) {
+			String key = sorted.get(0);
+			RLock lock = lockOf(kind, this.namePrefix + key);
+			return callLocked(lock, key, wait, wait, leaseTime, maxHoldTime, false, origin, attempt, call);
+		}
+		if (leaseTime != null) {
+			throw new OrderLockException("Locks of several orders " + sorted + " for " + origin + " cannot have a "
+					+ "fixed lease: it would start at each lock's own acquisition. The code was not run; leave the "
+					+ "lease to the watchdog and cap the hold with maxHoldTime.");
+		}
+		List<RLock> locks = new ArrayList<>(sorted.size());
+		for (String key : sorted) {
+			locks.add(lockOf(kind, this.namePrefix + key));
+		}
+		String allKeys = sorted.toString();
+		return callLocked(new OrderMultiLock(this.namePrefix + allKeys, locks), allKeys, wait, wait, null,
+				maxHoldTime, false, origin, attempt, call);
+	}
+
+	/** Natural {@code String} order, duplicates once: the canonical order every caller acquires in. */
+	private static List<String> canonicalKeys(Collection<String> keys, String origin) {
+		TreeSet<String> sorted = new TreeSet<>();
+		for (String key : keys) {
+			if (!StringUtils.hasText(key)) {
+				throw new OrderLockException("Lock keys " + keys + " for " + origin + " contain a blank key; every "
+						+ "guarded call needs the keys of the orders it changes. The code was not run.");
+			}
+			sorted.add(key);
+		}
+		if (sorted.isEmpty()) {
+			throw new OrderLockException("Lock keys for " + origin + " are empty; a guarded call needs at least one "
+					+ "order to lock. The code was not run.");
+		}
+		return new ArrayList<>(sorted);
+	}
+
+	private RLock lockOf(LockKind kind, String name) {
+		return switch (kind) {
+			case EXCLUSIVE -> this.redisson.getLock(name);
+			case FAIR -> this.redisson.getFairLock(name);
+			case READ -> this.redisson.getReadWriteLock(name).readLock();
+			case WRITE -> this.redisson.getReadWriteLock(name).writeLock();
+		};
 	}
 
 	private static LocalHandOff.Turn awaitLocalTurn(LocalHandOff queue, RLock lock, String key, Duration wait,

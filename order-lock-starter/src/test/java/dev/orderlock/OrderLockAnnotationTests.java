@@ -141,9 +141,30 @@ class OrderLockAnnotationTests {
 	}
 
 	@Test
-	void collectionKeyIsRefused() {
-		assertThatThrownBy(() -> this.orders.byList(java.util.List.of(1L, 2L))).isInstanceOf(OrderLockException.class)
-			.hasMessageContaining("collection");
+	void collectionKeyLocksEveryOrderInIt() {
+		assertThat(this.orders.byList(java.util.List.of(53L, 54L, 53L))).isEqualTo(PREFIX + ":[53, 54, 53]");
+	}
+
+	@Test
+	void emptyCollectionKeyFailsNamingMethodAndExpression() {
+		int callsBefore = this.orders.calls();
+		assertThatThrownBy(() -> this.orders.byList(java.util.List.of())).isInstanceOf(OrderLockException.class)
+			.hasMessageContaining("'#ids'")
+			.hasMessageContaining("byList(List)")
+			.hasMessageContaining("empty collection")
+			.hasMessageContaining("was not run");
+		assertThat(this.orders.calls()).isEqualTo(callsBefore);
+	}
+
+	@Test
+	void nullElementOfACollectionKeyFailsNamingItsIndex() {
+		int callsBefore = this.orders.calls();
+		assertThatThrownBy(() -> this.orders.byList(java.util.Arrays.asList(55L, null)))
+			.isInstanceOf(OrderLockException.class)
+			.hasMessageContaining("'#ids'")
+			.hasMessageContaining("byList(List)")
+			.hasMessageContaining("element at index 1 is null");
+		assertThat(this.orders.calls()).isEqualTo(callsBefore);
 	}
 
 	@Test
@@ -221,7 +242,10 @@ class OrderLockAnnotationTests {
 
 		@OrderLock(key = "#ids")
 		public String byList(java.util.List<Long> ids) {
-			return heldLock(ids);
+			for (Long id : ids) {
+				heldLock(id);
+			}
+			return PREFIX + ":" + ids;
 		}
 
 		/** Read through the proxy (fields of a CGLIB proxy are not the target's). */

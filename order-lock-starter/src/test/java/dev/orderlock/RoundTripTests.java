@@ -2,6 +2,8 @@ package dev.orderlock;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -188,6 +190,70 @@ class RoundTripTests {
 		expected.put("hexists", withoutTransaction.getOrDefault("hexists", 0L) + CALLS);
 		assertThat(bound).isEqualTo(expected);
 		assertThat(ownTransaction).isEqualTo(expected);
+	}
+
+	@Test
+	void eachKindAndSeveralOrdersSendWhatHandWrittenRedissonOfThatKindSends() throws Exception {
+		RedisCommandStats stats = new RedisCommandStats(own.redis());
+		String prefix = TestClients.uniquePrefix();
+		OrderLockTemplate template = new OrderLockTemplate(own.client(), prefix, Duration.ofSeconds(5));
+		for (LockKind kind : LockKind.values()) {
+			template.execute(kind, List.of("warm-up-a", "warm-up-b"), () -> null);
+			RLock warmUp = handWritten(kind, prefix + ":warm-up");
+			warmUp.lock();
+			warmUp.unlock();
+		}
+		settledCalls(stats);
+		Map<String, Map<String, Long>> measured = new LinkedHashMap<>();
+		for (LockKind kind : LockKind.values()) {
+			stats.reset();
+			for (int i = 0; i < CALLS; i++) {
+				RLock lock = handWritten(kind, prefix + ":raw-" + kind + "-" + i);
+				assertThat(lock.tryLock(5000, -1, TimeUnit.MILLISECONDS)).isTrue();
+				lock.unlock();
+			}
+			Map<String, Long> handWritten = settledCalls(stats);
+			stats.reset();
+			for (int i = 0; i < CALLS; i++) {
+				template.execute(kind, "ours-" + kind + "-" + i, () -> null);
+			}
+			Map<String, Long> ours = settledCalls(stats);
+			assertThat(ours).as(kind.toString()).isEqualTo(handWritten);
+			assertThat(ours).as(kind + ": one acquire and one release script per call")
+				.containsEntry("evalsha", 2L * CALLS);
+			measured.put(kind.toString(), ours);
+
+			stats.reset();
+			for (int i = 0; i < CALLS; i++) {
+				RLock lock = own.client()
+					.getMultiLock(handWritten(kind, prefix + ":raw-multi-" + kind + "-" + i + "-1"),
+							handWritten(kind, prefix + ":raw-multi-" + kind + "-" + i + "-2"),
+							handWritten(kind, prefix + ":raw-multi-" + kind + "-" + i + "-3"));
+				assertThat(lock.tryLock(5000, -1, TimeUnit.MILLISECONDS)).isTrue();
+				lock.unlock();
+			}
+			Map<String, Long> handWrittenMulti = settledCalls(stats);
+			stats.reset();
+			for (int i = 0; i < CALLS; i++) {
+				String order = "ours-multi-" + kind + "-" + i;
+				template.execute(kind, List.of(order + "-3", order + "-1", order + "-2"), () -> null);
+			}
+			Map<String, Long> oursMulti = settledCalls(stats);
+			assertThat(oursMulti).as("three orders, " + kind).isEqualTo(handWrittenMulti);
+			assertThat(oursMulti).as("three orders, " + kind + ": one acquire and one release script per order")
+				.containsEntry("evalsha", 6L * CALLS);
+			measured.put("three orders, " + kind, oursMulti);
+		}
+		measured.forEach((path, calls) -> System.out.println("Per " + CALLS + " calls, " + path + ": " + calls));
+	}
+
+	private static RLock handWritten(LockKind kind, String name) {
+		return switch (kind) {
+			case EXCLUSIVE -> own.client().getLock(name);
+			case FAIR -> own.client().getFairLock(name);
+			case READ -> own.client().getReadWriteLock(name).readLock();
+			case WRITE -> own.client().getReadWriteLock(name).writeLock();
+		};
 	}
 
 	/** Waits until asynchronous commands (Redisson's unlock-latch DEL) have arrived, then drops housekeeping. */

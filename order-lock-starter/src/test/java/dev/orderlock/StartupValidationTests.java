@@ -139,6 +139,38 @@ class StartupValidationTests {
 	}
 
 	@Test
+	void fencedWithAKindOtherThanExclusiveFailsTheStartup() {
+		this.runner.withBean(FencedRead.class).run((context) -> {
+			OrderLockDefinitionException failure = definitionFailure(context.getStartupFailure());
+			assertThat(failure.getMessage()).contains("FencedRead.pay(long)").contains("kind = READ");
+			assertThat(failure.getAction()).contains("Remove fenced = true, or kind = READ");
+		});
+	}
+
+	@Test
+	void fencedLockOfSeveralOrdersFailsTheStartup() {
+		this.runner.withBean(FencedBatch.class).run((context) -> {
+			OrderLockDefinitionException failure = definitionFailure(context.getStartupFailure());
+			assertThat(failure.getMessage()).contains("FencedBatch.cancelAll(List)").contains("several orders");
+			assertThat(failure.getAction()).contains("each order in its own fenced call");
+		});
+	}
+
+	@Test
+	void mixingReadWriteAndExclusiveMethodsFailsTheStartupNamingBoth() {
+		this.runner.withBean(MixedKinds.class).run((context) -> {
+			OrderLockDefinitionException failure = definitionFailure(context.getStartupFailure());
+			assertThat(failure.getMessage()).contains("MixedKinds.read(long)").contains("MixedKinds.pay(long)");
+			assertThat(failure.getAction()).contains("kind = WRITE instead of EXCLUSIVE");
+		});
+	}
+
+	@Test
+	void readAndWriteMethodsTogetherStart() {
+		this.runner.withBean(ReadWriteOnly.class).run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
 	void beanCreatedBeforeTheProxyCreatorFailsTheStartup() {
 		this.runner.withUserConfiguration(EarlyBeanConfiguration.class)
 			.run((context) -> assertThat(definitionFailure(context.getStartupFailure()).getMessage())
@@ -264,6 +296,46 @@ class StartupValidationTests {
 
 		@OrderLock(key = "#orderId")
 		public void cancel(long orderId) {
+		}
+
+	}
+
+	static class FencedRead {
+
+		@OrderLock(key = "#orderId", fenced = true, kind = LockKind.READ)
+		public void pay(long orderId) {
+		}
+
+	}
+
+	static class FencedBatch {
+
+		@OrderLock(key = "#orderIds", fenced = true)
+		public void cancelAll(java.util.List<Long> orderIds) {
+		}
+
+	}
+
+	static class MixedKinds {
+
+		@OrderLock(key = "#orderId", kind = LockKind.READ)
+		public void read(long orderId) {
+		}
+
+		@OrderLock(key = "#orderId")
+		public void pay(long orderId) {
+		}
+
+	}
+
+	static class ReadWriteOnly {
+
+		@OrderLock(key = "#orderId", kind = LockKind.READ)
+		public void read(long orderId) {
+		}
+
+		@OrderLock(key = "#orderId", kind = LockKind.WRITE)
+		public void pay(long orderId) {
 		}
 
 	}
