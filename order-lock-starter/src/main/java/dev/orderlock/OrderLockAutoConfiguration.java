@@ -34,7 +34,10 @@ import org.springframework.util.function.SingletonSupplier;
 @AutoConfiguration(afterName = { "org.redisson.spring.starter.RedissonAutoConfigurationV4",
 		"org.redisson.spring.starter.RedissonAutoConfigurationV2",
 		"org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
-		"org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration" })
+		"org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration",
+		// The same two on Spring Boot 3.5.
+		"org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration",
+		"org.springframework.boot.actuate.autoconfigure.observation.ObservationAutoConfiguration" })
 @ConditionalOnClass(RedissonClient.class)
 @ConditionalOnBean(RedissonClient.class)
 @EnableConfigurationProperties(OrderLockProperties.class)
