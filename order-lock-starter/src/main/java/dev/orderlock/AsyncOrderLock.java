@@ -87,6 +87,11 @@ final class AsyncOrderLock {
 		});
 	}
 
+	/** Where this lock's release and a lost lease are reported. */
+	LockObserver.Attempt attempt() {
+		return this.attempt;
+	}
+
 	/** Reports this lock's release and a lost lease to {@code attempt} (meters; no Redis). */
 	void observedBy(LockObserver.Attempt attempt) {
 		this.attempt = attempt;

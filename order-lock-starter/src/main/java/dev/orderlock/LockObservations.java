@@ -37,6 +37,15 @@ final class LockObservations implements LockObserver {
 
 	@Override
 	public Attempt waiting(String origin) {
+		return start(origin, true);
+	}
+
+	@Override
+	public Attempt waitingOnAnyThread(String origin) {
+		return start(origin, false);
+	}
+
+	private Attempt start(String origin, boolean inScope) {
 		if (this.registry.isNoop()) {
 			return Attempt.NONE;
 		}
@@ -48,7 +57,7 @@ final class LockObservations implements LockObserver {
 			.contextualName(CALL + " " + name.getValue())
 			.lowCardinalityKeyValue(name)
 			.start();
-		Observation.Scope scope = call.openScope();
+		Observation.Scope scope = inScope ? call.openScope() : null;
 		Observation acquire = Observation.createNotStarted(ACQUIRE, this.registry)
 			.contextualName(ACQUIRE + " " + name.getValue())
 			.lowCardinalityKeyValue(name)
@@ -61,7 +70,8 @@ final class LockObservations implements LockObserver {
 
 		private final Observation call;
 
-		private final Observation.Scope scope;
+		/** {@code null} for a call whose end comes on another thread (nothing is put in the thread's scope). */
+		private final Observation.@Nullable Scope scope;
 
 		private final Observation acquire;
 
@@ -70,7 +80,7 @@ final class LockObservations implements LockObserver {
 		/** A loss found after the call ended (at a bound transaction's completion) has no observation left to mark. */
 		private volatile boolean ended;
 
-		Observed(Observation call, Observation.Scope scope, Observation acquire) {
+		Observed(Observation call, Observation.@Nullable Scope scope, Observation acquire) {
 			this.call = call;
 			this.scope = scope;
 			this.acquire = acquire;
@@ -107,7 +117,9 @@ final class LockObservations implements LockObserver {
 				this.call.error(failure);
 			}
 			this.ended = true;
-			this.scope.close();
+			if (this.scope != null) {
+				this.scope.close();
+			}
 			this.call.stop();
 		}
 

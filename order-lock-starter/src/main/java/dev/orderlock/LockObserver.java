@@ -22,6 +22,14 @@ interface LockObserver {
 	/** A call from {@code origin} starts waiting for its lock; on the calling thread. */
 	Attempt waiting(String origin);
 
+	/**
+	 * As {@link #waiting}, for a call whose wait and end happen on other threads (a {@code Mono}): nothing of the
+	 * attempt may be bound to the thread that starts it, so an observation is not put in scope.
+	 */
+	default Attempt waitingOnAnyThread(String origin) {
+		return waiting(origin);
+	}
+
 	/** One observer reporting to all of {@code observers}. */
 	static LockObserver of(List<LockObserver> observers) {
 		if (observers.isEmpty()) {
@@ -31,36 +39,50 @@ interface LockObserver {
 			return observers.get(0);
 		}
 		List<LockObserver> all = List.copyOf(observers);
-		return (origin) -> {
-			List<Attempt> attempts = all.stream().map((observer) -> observer.waiting(origin)).toList();
-			return new Attempt() {
+		return new LockObserver() {
 
-				@Override
-				public void acquired() {
-					attempts.forEach(Attempt::acquired);
-				}
+			@Override
+			public Attempt waiting(String origin) {
+				return all(all.stream().map((observer) -> observer.waiting(origin)).toList());
+			}
 
-				@Override
-				public void notAcquired(Outcome outcome, Throwable failure) {
-					attempts.forEach((attempt) -> attempt.notAcquired(outcome, failure));
-				}
+			@Override
+			public Attempt waitingOnAnyThread(String origin) {
+				return all(all.stream().map((observer) -> observer.waitingOnAnyThread(origin)).toList());
+			}
 
-				@Override
-				public void released() {
-					attempts.forEach(Attempt::released);
-				}
+		};
+	}
 
-				@Override
-				public void leaseLost() {
-					attempts.forEach(Attempt::leaseLost);
-				}
+	/** One attempt reporting to all of {@code attempts}. */
+	private static Attempt all(List<Attempt> attempts) {
+		return new Attempt() {
 
-				@Override
-				public void ended(@Nullable Throwable failure) {
-					attempts.forEach((attempt) -> attempt.ended(failure));
-				}
+			@Override
+			public void acquired() {
+				attempts.forEach(Attempt::acquired);
+			}
 
-			};
+			@Override
+			public void notAcquired(Outcome outcome, Throwable failure) {
+				attempts.forEach((attempt) -> attempt.notAcquired(outcome, failure));
+			}
+
+			@Override
+			public void released() {
+				attempts.forEach(Attempt::released);
+			}
+
+			@Override
+			public void leaseLost() {
+				attempts.forEach(Attempt::leaseLost);
+			}
+
+			@Override
+			public void ended(@Nullable Throwable failure) {
+				attempts.forEach((attempt) -> attempt.ended(failure));
+			}
+
 		};
 	}
 

@@ -313,6 +313,11 @@ public class OrderLockTemplate {
 	}
 
 	/** Reports waits, holds and lost leases to meters and observations (docs/observability.md); none by default. */
+	/** Where this template reports its locks; for the reactive path, which takes them itself. */
+	LockObserver observer() {
+		return this.observer;
+	}
+
 	void setObserver(LockObserver observer) {
 		this.observer = observer;
 	}

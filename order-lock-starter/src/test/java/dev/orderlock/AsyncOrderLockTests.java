@@ -138,6 +138,23 @@ class AsyncOrderLockTests {
 	}
 
 	@Test
+	void monoCancelledWhileWaitingLeavesNoLockBehind() throws Exception {
+		CompletableFuture<String> gate = new CompletableFuture<>();
+		CompletableFuture<String> holder = onA.capture(10, gate);
+		AtomicBoolean invoked = new AtomicBoolean();
+		StepVerifier.create(onB.refund(10, new CompletableFuture<>(), invoked))
+			.expectSubscription()
+			.thenAwait(Duration.ofMillis(200))
+			.thenCancel()
+			.verify(Duration.ofSeconds(10));
+		gate.complete("done");
+		holder.get(10, TimeUnit.SECONDS);
+		assertThat(eventually(() -> onA.cancelNow(10))).as("the abandoned wait must not keep the order locked")
+			.isEqualTo("cancelled");
+		assertThat(invoked).isFalse();
+	}
+
+	@Test
 	void busyLockFailsTheMonoWithoutRunningTheMethod() throws Exception {
 		CompletableFuture<String> gate = new CompletableFuture<>();
 		CompletableFuture<String> holder = onA.capture(8, gate);

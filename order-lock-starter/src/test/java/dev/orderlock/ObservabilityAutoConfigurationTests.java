@@ -1,5 +1,8 @@
 package dev.orderlock;
 
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
 import dev.orderlock.testredis.TestRedis;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -7,6 +10,7 @@ import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.tck.TestObservationRegistry;
 import org.junit.jupiter.api.Test;
 import org.redisson.spring.starter.RedissonAutoConfigurationV4;
+import reactor.core.publisher.Mono;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
@@ -108,6 +112,26 @@ class ObservabilityAutoConfigurationTests {
 	}
 
 	@Test
+	void monoCallsAreMeteredAndObservedUntilTheMonoEnds() {
+		TestObservationRegistry observations = TestObservationRegistry.create();
+		this.withOrders.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+			.withBean(ObservationRegistry.class, () -> observations)
+			.run((context) -> {
+				assertThat(context.getBean(Orders.class).refund(8L).block(Duration.ofSeconds(10))).isEqualTo("refunded");
+				String name = "ObservabilityAutoConfigurationTests$Orders.refund";
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				assertThat(registry.get(LockMetrics.WAIT).tag("name", name).tag("outcome", "acquired").timer().count())
+					.isEqualTo(1);
+				assertThat(registry.get(LockMetrics.HELD).tag("name", name).timer().totalTime(TimeUnit.MILLISECONDS))
+					.as("held until the Mono ended, not until the method returned").isGreaterThanOrEqualTo(50);
+				assertThat(observations).hasObservationWithNameEqualTo(LockObservations.CALL)
+					.that()
+					.hasLowCardinalityKeyValue(LockObservations.NAME, name)
+					.hasBeenStopped();
+			});
+	}
+
+	@Test
 	void applicationsOwnObservationRegistryObservesAnnotatedCalls() {
 		TestObservationRegistry observations = TestObservationRegistry.create();
 		this.withOrders.withBean(ObservationRegistry.class, () -> observations).run((context) -> {
@@ -124,6 +148,11 @@ class ObservabilityAutoConfigurationTests {
 		@OrderLock(key = "#orderId")
 		public String pay(long orderId) {
 			return "paid";
+		}
+
+		@OrderLock(key = "#orderId")
+		public Mono<String> refund(long orderId) {
+			return Mono.delay(Duration.ofMillis(50)).thenReturn("refunded");
 		}
 
 	}
