@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.support.GeneratedKeyHolder;
 import org.springframework.jdbc.support.KeyHolder;
@@ -42,22 +44,31 @@ class OrderRepository {
 	}
 
 	/**
-	 * Writes the new status, trusting the status read a moment ago: safe only while the order's lock is held; that
-	 * is the point of the demo. With the lock's fencing token, the write lands only if no later holder of the lock
-	 * has written since (the token is larger than the stored {@code fence}); without one (lock switched off), it is
-	 * unconditional.
+	 * Writes the new status (and, for {@code PAID}, the charge it was paid with), trusting the status read a moment
+	 * ago: safe only while the order's lock is held; that is the point of the demo. With the lock's fencing token,
+	 * the write lands only if no later holder of the lock has written since (the token is larger than the stored
+	 * {@code fence}); without one (lock switched off), it is unconditional.
 	 * @return whether the row was written
 	 */
-	boolean updateStatus(Order order, OrderStatus status, Instant now, OptionalLong fence) {
+	boolean updateStatus(Order order, OrderStatus status, @Nullable Long paidWith, Instant now, OptionalLong fence) {
 		if (fence.isEmpty()) {
-			return this.jdbc.sql("update orders set status = ?, updated_at = ? where id = ?")
-				.params(status.name(), utc(now), order.id())
+			return this.jdbc.sql("update orders set status = ?, paid_with = ?, updated_at = ? where id = ?")
+				.params(status.name(), paidWith, utc(now), order.id())
 				.update() == 1;
 		}
 		long token = fence.getAsLong();
-		return this.jdbc.sql("update orders set status = ?, updated_at = ?, fence = ? where id = ? and fence < ?")
-			.params(status.name(), utc(now), token, order.id(), token)
+		return this.jdbc
+			.sql("update orders set status = ?, paid_with = ?, updated_at = ?, fence = ? where id = ? and fence < ?")
+			.params(status.name(), paidWith, utc(now), token, order.id(), token)
 			.update() == 1;
+	}
+
+	/** The charge a paid order was paid with, empty for any other order. */
+	OptionalLong paidWith(long id) {
+		return this.jdbc.sql("select paid_with from orders where id = ?").param(id).query((rs, row) -> {
+			long charge = rs.getLong(1);
+			return rs.wasNull() ? OptionalLong.empty() : OptionalLong.of(charge);
+		}).single();
 	}
 
 	/** The fencing token of the last fenced status write, 0 before any. */

@@ -2,12 +2,14 @@ package dev.orderlock.demo.order;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.OptionalLong;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.orderlock.OrderLock;
 import dev.orderlock.OrderLockContext;
+import dev.orderlock.demo.payment.Charge;
 import dev.orderlock.demo.payment.Ledger;
 import dev.orderlock.demo.payment.LedgerEntry;
 import dev.orderlock.demo.payment.PaymentGateway;
@@ -28,7 +30,7 @@ import org.springframework.stereotype.Service;
  * The lock is fenced: the final status write carries the lock's fencing token and only lands if no later holder of
  * the order's lock has written since ({@code ... WHERE id = ? AND fence < ?}), so a call paused past its lease (a
  * long GC pause, a gateway slower than the watchdog could cover) cannot overwrite a newer outcome. It cannot take
- * back a charge the gateway already made; that is logged for reconciliation.
+ * back a charge the gateway already made, so such a payment refunds its own charge (refunds are once per charge).
  * <p>
  * Failures: {@link OrderNotFoundException}, {@link OrderStateException} (transition no longer valid),
  * {@link dev.orderlock.OrderLockTimeoutException} (lock busy), {@link dev.orderlock.OrderLockUnavailableException}
@@ -68,7 +70,8 @@ public class OrderService {
 
 	/**
 	 * Charges the order and marks it paid: read and check (short statement), charge at the gateway (slow, no
-	 * transaction), write {@code PAID} (short statement).
+	 * transaction), write {@code PAID} (short statement). A charge left by an earlier payment that never finished
+	 * (its instance crashed after the gateway took the money) is adopted instead of charging twice.
 	 */
 	@OrderLock(key = "#orderId", fenced = true)
 	public Order pay(long orderId) {
@@ -76,25 +79,52 @@ public class OrderService {
 		if (order.status() != OrderStatus.PENDING_PAYMENT) {
 			throw OrderStateException.notPayable(order);
 		}
-		this.gateway.charge(orderId, order.amountCents());
+		Charge charge = adoptEarlierChargeOrCharge(order);
 		// No second look at the status: under the lock it cannot have changed since the check above, unless this
 		// call was paused past its lease; the fencing token catches that.
 		Instant now = Instant.now();
-		if (!this.orders.updateStatus(order, OrderStatus.PAID, now, OrderLockContext.currentFencingToken())) {
-			Order current = find(orderId);
-			// The fence kept the row right, but not the gateway: the charge went through and is not undone here,
-			// since the newer holder may be working on the same order's money right now.
-			logger.error("Order {}: a newer holder of its lock wrote {} while this payment was paused past its "
-					+ "lease; the charge of {} cents must be reconciled", orderId, current.status(),
-					order.amountCents());
-			throw OrderStateException.notPayable(current);
+		if (!this.orders.updateStatus(order, OrderStatus.PAID, charge.id(), now,
+				OrderLockContext.currentFencingToken())) {
+			throw lostToNewerHolder(order, charge);
 		}
 		return order.withStatus(OrderStatus.PAID, now);
 	}
 
+	private Charge adoptEarlierChargeOrCharge(Order order) {
+		// Under the lock nobody else is paying this order, so a charge still held is one whose payment did not
+		// finish: its instance crashed, or it was paused past its lease (it refunds its own charge unless the order
+		// ends paid with it). The gateway's record, not the order's status, says what the customer paid.
+		List<Charge> earlier = this.ledger.unrefundedCharges(order.id());
+		if (earlier.isEmpty()) {
+			return this.gateway.charge(order.id(), order.amountCents());
+		}
+		Charge adopted = earlier.get(0);
+		logger.warn("Order {}: adopting charge {} of an earlier payment that did not finish", order.id(), adopted.id());
+		for (Charge extra : earlier.subList(1, earlier.size())) {
+			this.gateway.refund(order.id(), extra);
+		}
+		return adopted;
+	}
+
 	/**
-	 * Cancels an unpaid order. If money was nevertheless taken for it (only possible when the lock is off or was
-	 * lost), it is refunded, so the ledger always balances against the final status.
+	 * This payment was paused past its lease and a newer holder of the order's lock has written the order since
+	 * (the fence refused the write): its outcome stands. The charge this call made is refunded, unless the newer
+	 * holder adopted it as the order's payment; refunds are once per charge, so racing a cancel's refund is harmless.
+	 */
+	private OrderStateException lostToNewerHolder(Order order, Charge charge) {
+		Order current = find(order.id());
+		boolean adopted = current.status() == OrderStatus.PAID
+				&& this.orders.paidWith(order.id()).equals(OptionalLong.of(charge.id()));
+		if (!adopted && this.gateway.refund(order.id(), charge)) {
+			logger.warn("Order {}: this payment lost its lock and the order is {} now; its charge {} was refunded",
+					order.id(), current.status(), charge.id());
+		}
+		return OrderStateException.notPayable(current);
+	}
+
+	/**
+	 * Cancels an unpaid order. If money was nevertheless taken for it (a payment that crashed after the gateway
+	 * took the money, or the lock is off), it is refunded, so the ledger always balances against the final status.
 	 */
 	@OrderLock(key = "#orderId", fenced = true)
 	public Order cancel(long orderId) {
@@ -103,7 +133,8 @@ public class OrderService {
 			throw OrderStateException.notCancellable(order);
 		}
 		Instant now = Instant.now();
-		if (!this.orders.updateStatus(order, OrderStatus.CANCELLED, now, OrderLockContext.currentFencingToken())) {
+		if (!this.orders.updateStatus(order, OrderStatus.CANCELLED, null, now,
+				OrderLockContext.currentFencingToken())) {
 			// Paused past its lease, and a newer holder of the lock has written since: leave its outcome alone.
 			throw OrderStateException.notCancellable(find(orderId));
 		}

@@ -11,11 +11,14 @@ import org.springframework.stereotype.Service;
 /**
  * A simulated payment service provider. Each call takes {@code demo.payment.latency}, like a real network round
  * trip, and the movement is written to the {@link Ledger} when it completes, in its own short statement: there is
- * deliberately no database transaction around the slow part.
+ * deliberately no database transaction around the slow part. A charge's answer then takes
+ * {@code demo.payment.confirmation-delay} more to reach the caller: the money is taken before the caller knows, as
+ * with a real gateway, which is the window a crash of the caller leaves a charge behind in.
  * <p>
  * The gateway knows nothing about orders' states; like a real one it charges whatever it is asked to. Keeping
- * pay and cancel apart is the caller's job, which is what {@code @OrderLock} is for. Fails with
- * {@link PaymentFailedException} (no money moved) when interrupted while waiting.
+ * pay and cancel apart is the caller's job, which is what {@code @OrderLock} is for. Refunds are idempotent per
+ * charge (a real gateway's idempotency key): refunding a charge twice refunds it once. Fails with
+ * {@link PaymentFailedException} (no money moved) when interrupted while waiting for the movement.
  */
 @Service
 public class PaymentGateway {
@@ -26,37 +29,57 @@ public class PaymentGateway {
 
 	private final Duration latency;
 
+	private final Duration confirmationDelay;
+
 	PaymentGateway(Ledger ledger, PaymentProperties properties) {
 		this.ledger = ledger;
 		this.latency = properties.latency();
+		this.confirmationDelay = properties.confirmationDelay();
 	}
 
 	/** Takes the money for an order. */
-	public void charge(long orderId, long amountCents) {
-		move(orderId, LedgerEntryType.CHARGE, amountCents);
-	}
-
-	/** Gives money back for an order. */
-	public void refund(long orderId, long amountCents) {
-		move(orderId, LedgerEntryType.REFUND, amountCents);
+	public Charge charge(long orderId, long amountCents) {
+		awaitGateway(orderId, LedgerEntryType.CHARGE);
+		Charge charge = this.ledger.recordCharge(orderId, amountCents, Instant.now());
+		if (!this.confirmationDelay.isZero()) {
+			try {
+				Thread.sleep(this.confirmationDelay.toMillis());
+			}
+			catch (InterruptedException ex) {
+				// The money has moved: report the charge, so that the caller can account for it.
+				Thread.currentThread().interrupt();
+			}
+		}
+		return charge;
 	}
 
 	/**
-	 * Refunds whatever is still held for the order, if anything: the compensation for an order that ends
-	 * cancelled although a charge went through.
-	 * @return the amount refunded, 0 when nothing was held
+	 * Gives a charge back, unless it was given back already.
+	 * @return whether this call refunded it
 	 */
-	public long refundOutstanding(long orderId) {
-		long held = this.ledger.netChargedCents(orderId);
-		if (held <= 0) {
-			return 0;
-		}
-		logger.warn("Order {} is cancelled but {} cents were charged for it: refunding", orderId, held);
-		refund(orderId, held);
-		return held;
+	public boolean refund(long orderId, Charge charge) {
+		awaitGateway(orderId, LedgerEntryType.REFUND);
+		return this.ledger.recordRefund(orderId, charge, Instant.now());
 	}
 
-	private void move(long orderId, LedgerEntryType type, long amountCents) {
+	/**
+	 * Refunds every charge of the order not refunded yet, if any: the compensation for an order that ends
+	 * cancelled although a charge went through.
+	 * @return the amount this call refunded, 0 when nothing was held
+	 */
+	public long refundOutstanding(long orderId) {
+		long refunded = 0;
+		for (Charge charge : this.ledger.unrefundedCharges(orderId)) {
+			logger.warn("Order {} is cancelled but charge {} of {} cents went through for it: refunding", orderId,
+					charge.id(), charge.amountCents());
+			if (refund(orderId, charge)) {
+				refunded += charge.amountCents();
+			}
+		}
+		return refunded;
+	}
+
+	private void awaitGateway(long orderId, LedgerEntryType type) {
 		try {
 			Thread.sleep(this.latency.toMillis());
 		}
@@ -64,7 +87,6 @@ public class PaymentGateway {
 			Thread.currentThread().interrupt();
 			throw new PaymentFailedException(type + " of order " + orderId + " was interrupted; no money moved.");
 		}
-		this.ledger.record(orderId, type, amountCents, Instant.now());
 	}
 
 }

@@ -19,8 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A payment that loses its lock while it waits for the gateway (its lease lapsed: a long GC pause, a stalled VM)
- * cannot overwrite the cancel that took the lock over: the fenced status write refuses its older token. What the
- * fence cannot do is take back the charge the gateway made; the ledger shows it, for reconciliation.
+ * cannot overwrite the cancel that took the lock over: the fenced status write refuses its older token. The fence
+ * cannot stop the gateway from charging, so the payment refunds its own charge when the fence refuses it.
  */
 @Timeout(60)
 class FencedWriteTests {
@@ -58,9 +58,9 @@ class FencedWriteTests {
 		assertThat(paid.statusCode()).as(paid.body()).isEqualTo(409);
 		assertThat(Http.object(paid)).containsEntry("code", "ORDER_NOT_PAYABLE").containsEntry("orderStatus", "CANCELLED");
 		assertThat(Http.object(Http.get(app.url("/api/orders/" + id)))).containsEntry("status", "CANCELLED");
-		// The limit of fencing: the gateway charged anyway.
+		// The limit of fencing: the gateway charged anyway, after the cancel; the payment gave its charge back.
 		List<Map<String, Object>> ledger = Http.list(Http.get(app.url("/api/orders/" + id + "/payments")));
-		assertThat(ledger).extracting((entry) -> entry.get("type")).containsExactly("CHARGE");
+		assertThat(ledger).extracting((entry) -> entry.get("type")).containsExactly("CHARGE", "REFUND");
 	}
 
 }

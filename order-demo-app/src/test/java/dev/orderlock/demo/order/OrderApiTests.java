@@ -121,7 +121,7 @@ class OrderApiTests {
 
 		// What a cancel that got the lock before the payment, then was paused past its lease, would write now.
 		Order stale = orders.find(id).orElseThrow();
-		assertThat(orders.updateStatus(stale, OrderStatus.CANCELLED, Instant.now(), OptionalLong.of(fence - 1)))
+		assertThat(orders.updateStatus(stale, OrderStatus.CANCELLED, null, Instant.now(), OptionalLong.of(fence - 1)))
 			.isFalse();
 		assertThat(status(id)).isEqualTo("PAID");
 		assertThat(orders.fence(id)).isEqualTo(fence);
@@ -149,6 +149,22 @@ class OrderApiTests {
 		assertThat(cancelled.statusCode()).isEqualTo(200);
 		assertThat(payments(id)).extracting(entry -> entry.get("type"), entry -> entry.get("amountCents"))
 			.containsExactly(tuple("CHARGE", 1500), tuple("REFUND", 1500));
+	}
+
+	@Test
+	void payAdoptsTheChargeOfAPaymentThatCrashedInsteadOfChargingTwice() {
+		long id = createOrder(1500);
+		// What a payment whose instance died after the gateway took the money leaves behind; here two of them.
+		app.bean(PaymentGateway.class).charge(id, 1500);
+		app.bean(PaymentGateway.class).charge(id, 1500);
+
+		HttpResponse<String> paid = Http.post(app.url("/api/orders/" + id + "/pay"));
+
+		assertThat(paid.statusCode()).as(paid.body()).isEqualTo(200);
+		assertThat(Http.object(paid)).containsEntry("status", "PAID");
+		assertThat(payments(id)).extracting(entry -> entry.get("type"), entry -> entry.get("amountCents"))
+			.as("one charge adopted, the other refunded, none added")
+			.containsExactly(tuple("CHARGE", 1500), tuple("CHARGE", 1500), tuple("REFUND", 1500));
 	}
 
 	@Test
