@@ -1,0 +1,68 @@
+package dev.orderlock.demo.faults;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The settings every demo process of the fault suite starts from, and small helpers.
+ */
+final class FaultSettings {
+
+	/**
+	 * How long a dead or frozen instance's lock outlives it: Redisson's watchdog lease, short here so that tests
+	 * take over in seconds (production keeps Redisson's 30 s default).
+	 */
+	static final Duration WATCHDOG = Duration.ofSeconds(2);
+
+	private FaultSettings() {
+	}
+
+	/** One database and one single Redis at {@code redisHost:redisPort}; no background job, short timeouts. */
+	static Map<String, String> base(FaultDatabase database, String redisHost, int redisPort) {
+		Map<String, String> settings = withoutRedis(database);
+		settings.put("spring.data.redis.host", redisHost);
+		settings.put("spring.data.redis.port", String.valueOf(redisPort));
+		return settings;
+	}
+
+	/** One database; the caller says which Redis (single, Sentinel or Cluster). */
+	static Map<String, String> withoutRedis(FaultDatabase database) {
+		Map<String, String> settings = new LinkedHashMap<>();
+		settings.put("spring.datasource.url", database.url());
+		settings.put("spring.datasource.username", "sa");
+		settings.put("spring.datasource.password", "");
+		settings.put("spring.data.redis.timeout", "1s");
+		settings.put("spring.data.redis.connect-timeout", "1s");
+		settings.put("order-lock.watchdog-timeout", WATCHDOG.toMillis() + "ms");
+		settings.put("demo.payment.latency", "20ms");
+		settings.put("demo.orders.timeout-job.enabled", "false");
+		settings.put("demo.startup-hint", "false");
+		settings.put("demo.embedded-redis.enabled", "false");
+		settings.put("spring.main.banner-mode", "off");
+		settings.put("server.tomcat.threads.max", "100");
+		return settings;
+	}
+
+	static int freePort() {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return socket.getLocalPort();
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("No free local port", ex);
+		}
+	}
+
+	static void sleep(Duration duration) {
+		try {
+			Thread.sleep(duration.toMillis());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("Interrupted", ex);
+		}
+	}
+
+}

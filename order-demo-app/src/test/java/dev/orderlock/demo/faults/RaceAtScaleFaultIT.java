@@ -1,0 +1,85 @@
+package dev.orderlock.demo.faults;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import dev.orderlock.testredis.TestRedis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Scenario 1, race at scale: thousands of orders, each paid on one instance and cancelled on the other at the same
+ * moment, two demo processes on one Redis and one database. With the lock, every order ends either paid (one net
+ * charge) or cancelled (nothing held), and no order's pay and cancel both succeed. The same race with the lock
+ * switched off is the control: it must break that rule, or this test could not tell.
+ */
+@Timeout(900)
+class RaceAtScaleFaultIT {
+
+	private static final int ORDERS = Integer.getInteger("faults.race.orders", 2000);
+
+	@Test
+	void thousandsOfPayCancelPairsOnTwoInstancesNeverEndCancelledAndCharged() {
+		RaceResult result = race("race-locked", true);
+
+		assertThat(result.traffic().violations()).as("answers").isEmpty();
+		assertThat(result.moneyViolations()).as("money").isEmpty();
+		assertThat(result.traffic().calls()).hasSize(2 * ORDERS);
+		// Every pair has one winner: the other answered 409 (state already changed, or busy), never 5xx.
+		assertThat(result.traffic().calls().stream().filter(Traffic.Call::ok)).hasSize(ORDERS);
+	}
+
+	@Test
+	void withoutTheLockTheSameRaceBreaksTheRule() {
+		RaceResult result = race("race-unlocked", false);
+
+		assertThat(result.traffic().violations()).as("the control must show the bug the lock prevents").isNotEmpty();
+	}
+
+	private static RaceResult race(String name, boolean lockEnabled) {
+		try (TestRedis redis = TestRedis.start(); FaultDatabase database = FaultDatabase.start()) {
+			Map<String, String> settings = FaultSettings.base(database, redis.host(), redis.port());
+			settings.put("order-lock.enabled", String.valueOf(lockEnabled));
+			try (DemoProcess first = DemoProcess.start(name + "-1", settings);
+					DemoProcess second = DemoProcess.start(name + "-2", settings)) {
+				List<Long> ids = MoneyCheck.createOrders(database.jdbc(), ORDERS, 1999);
+				Traffic traffic = new Traffic(160);
+				List<CompletableFuture<Traffic.Call>> calls = new ArrayList<>();
+				long start = System.nanoTime();
+				for (int i = 0; i < ids.size(); i++) {
+					long id = ids.get(i);
+					// Alternate which instance pays and which goes first, so neither side always wins.
+					DemoProcess payer = (i % 2 == 0) ? first : second;
+					DemoProcess canceller = (i % 2 == 0) ? second : first;
+					if (i % 4 < 2) {
+						calls.add(traffic.pay(payer, id));
+						calls.add(traffic.cancel(canceller, id));
+					}
+					else {
+						calls.add(traffic.cancel(canceller, id));
+						calls.add(traffic.pay(payer, id));
+					}
+				}
+				CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).join();
+				Duration took = Duration.ofNanos(System.nanoTime() - start);
+				RaceResult result = new RaceResult(traffic, MoneyCheck.violations(database.jdbc()));
+				FaultReport.line("race", "lock " + (lockEnabled ? "on" : "off") + ": " + ORDERS + " orders, "
+						+ (2 * ORDERS) + " requests in " + took.toMillis() + " ms; answers " + traffic.tally()
+						+ "; statuses " + MoneyCheck.statuses(database.jdbc()) + "; answer violations "
+						+ traffic.violations().size() + "; money violations " + result.moneyViolations().size()
+						+ FaultReport.sample(traffic.violations(), result.moneyViolations()));
+				return result;
+			}
+		}
+	}
+
+	private record RaceResult(Traffic traffic, List<String> moneyViolations) {
+	}
+
+}

@@ -1,0 +1,136 @@
+package dev.orderlock.demo.faults;
+
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * Pay and cancel requests sent to demo processes, each answer recorded with when it was sent and answered, and
+ * the rules every answer must keep: no 5xx but a deliberate 503, and never both a payment and a cancellation of one
+ * order answered 200 (the customer told "cancelled" and charged).
+ */
+final class Traffic {
+
+	/** Status of a request that got no HTTP answer at all (its instance was killed, say). */
+	static final int NO_ANSWER = -1;
+
+	private static final Pattern CODE = Pattern.compile("\"code\"\\s*:\\s*\"([A-Z_]+)\"");
+
+	private final HttpClient client = HttpClient.newBuilder()
+		.version(HttpClient.Version.HTTP_1_1)
+		.connectTimeout(Duration.ofSeconds(5))
+		.build();
+
+	private final Semaphore inFlight;
+
+	private final List<Call> calls = Collections.synchronizedList(new ArrayList<>());
+
+	/** @param maxInFlight how many requests may be open at once (beyond it, sending waits) */
+	Traffic(int maxInFlight) {
+		this.inFlight = new Semaphore(maxInFlight);
+	}
+
+	CompletableFuture<Call> pay(DemoProcess instance, long orderId) {
+		return send(instance, "pay", orderId);
+	}
+
+	CompletableFuture<Call> cancel(DemoProcess instance, long orderId) {
+		return send(instance, "cancel", orderId);
+	}
+
+	CompletableFuture<Call> send(DemoProcess instance, String operation, long orderId) {
+		this.inFlight.acquireUninterruptibly();
+		HttpRequest request = HttpRequest.newBuilder(instance.url("/api/orders/" + orderId + "/" + operation))
+			.POST(HttpRequest.BodyPublishers.noBody())
+			.timeout(Duration.ofSeconds(90))
+			.build();
+		long sent = System.nanoTime();
+		return this.client.sendAsync(request, HttpResponse.BodyHandlers.ofString()).handle((response, failure) -> {
+			this.inFlight.release();
+			Call call = (response != null)
+					? new Call(operation, orderId, instance.name(), response.statusCode(), code(response.body()), sent,
+							System.nanoTime(), response.body())
+					: new Call(operation, orderId, instance.name(), NO_ANSWER, "NO_ANSWER", sent, System.nanoTime(),
+							String.valueOf(failure));
+			this.calls.add(call);
+			return call;
+		});
+	}
+
+	List<Call> calls() {
+		synchronized (this.calls) {
+			return List.copyOf(this.calls);
+		}
+	}
+
+	/** Answers that break the rules: a 5xx other than 503, or an order both paid and cancelled with 200. */
+	List<String> violations() {
+		List<String> violations = new ArrayList<>();
+		Map<Long, List<Call>> byOrder = new TreeMap<>();
+		for (Call call : calls()) {
+			if (call.status() >= 500 && call.status() != 503) {
+				violations.add("order " + call.orderId() + ": " + call.operation() + " on " + call.instance()
+						+ " answered " + call.status() + " " + call.body());
+			}
+			byOrder.computeIfAbsent(call.orderId(), (id) -> new ArrayList<>()).add(call);
+		}
+		byOrder.forEach((orderId, ofOrder) -> {
+			boolean paid = ofOrder.stream().anyMatch((call) -> call.operation().equals("pay") && call.status() == 200);
+			boolean cancelled = ofOrder.stream()
+				.anyMatch((call) -> call.operation().equals("cancel") && call.status() == 200);
+			if (paid && cancelled) {
+				violations.add("order " + orderId + ": both pay and cancel answered 200");
+			}
+		});
+		return violations;
+	}
+
+	/** How many answers of each status and code, e.g. {@code 200=1000, 409 ORDER_NOT_PAYABLE=1000}. */
+	Map<String, Long> tally() {
+		return calls().stream()
+			.collect(Collectors.groupingBy((call) -> call.status() + ((call.code() != null) ? " " + call.code() : ""),
+					TreeMap::new, Collectors.counting()));
+	}
+
+	private static String code(String body) {
+		Matcher matcher = CODE.matcher(body);
+		return matcher.find() ? matcher.group(1) : null;
+	}
+
+	/** One request and its answer; times are {@link System#nanoTime()}. */
+	record Call(String operation, long orderId, String instance, int status, String code, long sentAt,
+			long answeredAt, String body) {
+
+		boolean ok() {
+			return this.status == 200;
+		}
+
+	}
+
+	/** Blocks for a call's answer. */
+	static Call await(CompletableFuture<Call> call) {
+		try {
+			return call.get();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+		catch (ExecutionException ex) {
+			throw new IllegalStateException(ex.getCause());
+		}
+	}
+
+}
