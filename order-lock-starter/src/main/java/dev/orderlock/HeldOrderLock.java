@@ -4,9 +4,11 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -19,7 +21,10 @@ import org.redisson.client.RedisException;
 /**
  * One acquisition of an order's lock, from {@code tryLock} to its single release: on return, after the bound
  * transaction, or when {@code maxHoldTime} is reached, whichever comes first. Reports a lost lease (log with the
- * key, counter, observer) once, and the release to the observer.
+ * key, counter, observer) once, and the release to the observer. With {@code order-lock.redis-timeout} set, the
+ * release and the pre-commit check stop waiting for Redis after it, instead of riding out Redisson's retries: a
+ * release retried across an outage could otherwise land on a Redis restarted empty and report a loss that happened
+ * only after the work was done.
  */
 final class HeldOrderLock {
 
@@ -40,6 +45,8 @@ final class HeldOrderLock {
 
 	private final LockObserver.Attempt attempt;
 
+	private final @Nullable Duration redisTimeout;
+
 	/** Set by whoever releases first: the holder, the bound transaction, or the hold-time cap. */
 	private final AtomicBoolean released = new AtomicBoolean();
 
@@ -49,13 +56,15 @@ final class HeldOrderLock {
 
 	private volatile @Nullable ScheduledFuture<?> cap;
 
-	HeldOrderLock(RLock lock, String key, String origin, AtomicLong leaseLosses, LockObserver.Attempt attempt) {
+	HeldOrderLock(RLock lock, String key, String origin, AtomicLong leaseLosses, LockObserver.Attempt attempt,
+			@Nullable Duration redisTimeout) {
 		this.lock = lock;
 		this.key = key;
 		this.threadId = Thread.currentThread().getId();
 		this.origin = origin;
 		this.leaseLosses = leaseLosses;
 		this.attempt = attempt;
+		this.redisTimeout = redisTimeout;
 	}
 
 	/** Marks this lock as released when the call returns (not bound to a transaction), until {@link #release()}. */
@@ -114,6 +123,9 @@ final class HeldOrderLock {
 			return lostException(null);
 		}
 		this.attempt.released();
+		if (this.redisTimeout != null) {
+			return releaseWithin(this.redisTimeout);
+		}
 		try {
 			if (Thread.currentThread().getId() == this.threadId) {
 				// No isHeldByCurrentThread() first: that is one more round trip. The owner-checked unlock script
@@ -139,6 +151,26 @@ final class HeldOrderLock {
 		}
 	}
 
+	private @Nullable OrderLockLeaseLostException releaseWithin(Duration timeout) {
+		try {
+			this.lock.unlockAsync(this.threadId).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+			return null;
+		}
+		catch (ExecutionException ex) {
+			if (ex.getCause() instanceof IllegalMonitorStateException lost) {
+				return lost("was lost before it was released", lost);
+			}
+			return releaseFailed(ex.getCause() != null ? ex.getCause() : ex);
+		}
+		catch (TimeoutException ex) {
+			return releaseFailed(new TimeoutException("Redis did not answer within order-lock.redis-timeout " + timeout));
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return releaseFailed(ex);
+		}
+	}
+
 	/**
 	 * Fails unless the lock is still ours, right before the bound transaction commits: one round trip
 	 * ({@code HEXISTS}), none when the hold-time cap already released it.
@@ -151,15 +183,36 @@ final class HeldOrderLock {
 		}
 		boolean held;
 		try {
-			held = this.lock.isHeldByThread(this.threadId);
+			held = isHeldByOwner();
 		}
-		catch (RedisException ex) {
+		catch (RedisException | TimeoutException ex) {
 			throw new OrderLockUnavailableException(this.key, "Could not confirm that lock '" + this.lock.getName()
 					+ "' is still held by " + this.origin + " before the commit: Redis is unavailable (" + ex
 					+ "). The transaction was rolled back.", ex);
 		}
 		if (!held) {
 			throw lost("was lost before the transaction committed; the transaction was rolled back", null);
+		}
+	}
+
+	private boolean isHeldByOwner() throws TimeoutException {
+		if (this.redisTimeout == null) {
+			return this.lock.isHeldByThread(this.threadId);
+		}
+		try {
+			return this.lock.isHeldByThreadAsync(this.threadId)
+				.toCompletableFuture()
+				.get(this.redisTimeout.toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (ExecutionException ex) {
+			if (ex.getCause() instanceof RedisException redis) {
+				throw redis;
+			}
+			throw new RedisException("Could not check lock " + this.lock.getName(), ex.getCause());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new RedisException("Interrupted while checking lock " + this.lock.getName(), ex);
 		}
 	}
 

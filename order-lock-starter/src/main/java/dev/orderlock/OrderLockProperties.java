@@ -43,7 +43,8 @@ public class OrderLockProperties {
 
 	/**
 	 * How long acquiring a lock waits for Redis to answer, on top of the wait time, before failing with
-	 * OrderLockUnavailableException. Unset leaves the bound to Redisson's timeout, retryAttempts and retryDelay.
+	 * OrderLockUnavailableException; also bounds the ownership check before a commit and the release. Unset leaves
+	 * the bound to Redisson's timeout, retryAttempts and retryDelay.
 	 */
 	private @Nullable Duration redisTimeout;
 

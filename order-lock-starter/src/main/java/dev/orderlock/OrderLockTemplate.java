@@ -294,7 +294,9 @@ public class OrderLockTemplate {
 	/**
 	 * Bounds how long acquiring waits for Redis to answer, on top of the wait time, before failing with
 	 * {@link OrderLockUnavailableException}, whatever Redisson's own timeout and retries are. {@code null} (the
-	 * default) leaves the bound to Redisson's {@code timeout}, {@code retryAttempts} and {@code retryDelay}.
+	 * default) leaves the bound to Redisson's {@code timeout}, {@code retryAttempts} and {@code retryDelay}. Also
+	 * bounds the ownership check before a bound transaction commits (failing it closed) and the release (a release
+	 * that gives up is logged; the lock lapses after its lease).
 	 */
 	public void setRedisTimeout(@Nullable Duration redisTimeout) {
 		Assert.isTrue(redisTimeout == null || (!redisTimeout.isNegative() && !redisTimeout.isZero()),
@@ -493,7 +495,7 @@ public class OrderLockTemplate {
 			throw ex;
 		}
 		attempt.acquired();
-		HeldOrderLock held = new HeldOrderLock(lock, key, origin, this.leaseLosses, attempt);
+		HeldOrderLock held = new HeldOrderLock(lock, key, origin, this.leaseLosses, attempt, this.redisTimeout);
 		Duration cap = (maxHoldTime != null) ? maxHoldTime : this.defaultMaxHoldTime;
 		if (cap != null) {
 			held.capHoldTime(cap);

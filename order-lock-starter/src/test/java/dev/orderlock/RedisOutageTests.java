@@ -116,6 +116,63 @@ class RedisOutageTests {
 		}
 	}
 
+	@Test
+	void redisTimeoutBoundsTheReleaseOfWorkThatEndedWhileRedisHung() throws Exception {
+		try (OwnRedis mine = OwnRedis.start()) {
+			RedissonClient patient = patientClient(mine);
+			try {
+				String prefix = TestClients.uniquePrefix();
+				OrderLockTemplate bounded = new OrderLockTemplate(patient, prefix, Duration.ZERO);
+				bounded.setRedisTimeout(Duration.ofMillis(500));
+				OrderLockTemplate unbounded = new OrderLockTemplate(patient, prefix, Duration.ZERO);
+
+				Duration boundedRelease = releaseTimeOfWorkThatHangsRedis(bounded, mine, "45");
+				awaitAnswering(bounded, "46");
+				Duration unboundedRelease = releaseTimeOfWorkThatHangsRedis(unbounded, mine, "47");
+
+				// The work's result stands either way (the release failure is logged, the lock lapses on its own).
+				assertThat(boundedRelease).isGreaterThanOrEqualTo(Duration.ofMillis(450))
+					.isLessThan(Duration.ofMillis(1500));
+				assertThat(unboundedRelease).as("control: Redisson's own 2 s timeout")
+					.isGreaterThanOrEqualTo(Duration.ofMillis(1900));
+			}
+			finally {
+				patient.shutdown();
+			}
+		}
+	}
+
+	/** Runs work that makes Redis hang (CLIENT PAUSE 3 s) and measures from its end to the call's return. */
+	private static Duration releaseTimeOfWorkThatHangsRedis(OrderLockTemplate template, OwnRedis redis, String key) {
+		long[] workEnded = new long[1];
+		String result = template.execute(key, () -> {
+			try {
+				pauseAllClients(redis, Duration.ofSeconds(3));
+			}
+			catch (Exception ex) {
+				throw new IllegalStateException(ex);
+			}
+			workEnded[0] = System.nanoTime();
+			return "done";
+		});
+		assertThat(result).isEqualTo("done");
+		return Duration.ofNanos(System.nanoTime() - workEnded[0]);
+	}
+
+	private static void awaitAnswering(OrderLockTemplate template, String key) {
+		long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+		while (System.nanoTime() < deadline) {
+			try {
+				template.execute(key, () -> "answering");
+				return;
+			}
+			catch (OrderLockUnavailableException ex) {
+				OrderLockTemplateTests.sleep(Duration.ofMillis(200));
+			}
+		}
+		throw new AssertionError("Redis did not answer again within 30 s");
+	}
+
 	/** Redis keeps accepting commands but answers none until the pause ends. */
 	private static void pauseAllClients(OwnRedis redis, Duration pause) throws Exception {
 		String millis = String.valueOf(pause.toMillis());
