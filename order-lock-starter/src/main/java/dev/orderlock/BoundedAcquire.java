@@ -9,6 +9,7 @@ import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 import org.redisson.api.RFencedLock;
 import org.redisson.api.RLock;
+import org.redisson.client.RedisConnectionException;
 
 /**
  * Acquires through Redisson's asynchronous API and stops waiting after the wait time plus
@@ -49,7 +50,9 @@ final class BoundedAcquire {
 			if (cause instanceof RuntimeException runtime) {
 				throw runtime;
 			}
-			throw new IllegalStateException(cause);
+			// A checked failure from the connection itself (Netty's ClosedChannelException while Redis goes down):
+			// Redis is unavailable, which callers must see as such, not as an unknown failure.
+			throw new RedisConnectionException("Lost the connection to Redis while acquiring " + lock.getName(), cause);
 		}
 	}
 
