@@ -43,6 +43,10 @@ final class FaultSettings {
 		settings.put("demo.embedded-redis.enabled", "false");
 		settings.put("spring.main.banner-mode", "off");
 		settings.put("server.tomcat.threads.max", "100");
+		// -Dfaults.lock=off runs every instance without the lock: the suite must then fail (docs/reliability.md).
+		if ("off".equals(System.getProperty("faults.lock"))) {
+			settings.put("order-lock.enabled", "false");
+		}
 		return settings;
 	}
 

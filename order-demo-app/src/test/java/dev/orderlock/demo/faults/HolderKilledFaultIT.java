@@ -106,6 +106,7 @@ class HolderKilledFaultIT {
 
 		assertThat(retry.status()).as(retry.body()).isEqualTo(200);
 		assertThat(Traffic.await(pay).status()).isEqualTo(Traffic.NO_ANSWER);
+		assertTakeoverWaitedForTheLease(Duration.ofNanos(retry.answeredAt() - killedAt));
 		assertThat(instances.ledger(id)).as("charged once, by the dead payment").containsExactly("CHARGE");
 		assertThat(MoneyCheck.outcome(instances.database().jdbc(), id).status()).isEqualTo("PAID");
 		FaultReport.line("killed", "after the charge, payment retried on the other instance: 200 "
