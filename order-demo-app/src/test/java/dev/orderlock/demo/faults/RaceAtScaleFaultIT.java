@@ -1,10 +1,8 @@
 package dev.orderlock.demo.faults;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -50,23 +48,8 @@ class RaceAtScaleFaultIT {
 					DemoProcess second = DemoProcess.start(name + "-2", settings)) {
 				List<Long> ids = MoneyCheck.createOrders(database.jdbc(), ORDERS, 1999);
 				Traffic traffic = new Traffic(160);
-				List<CompletableFuture<Traffic.Call>> calls = new ArrayList<>();
 				long start = System.nanoTime();
-				for (int i = 0; i < ids.size(); i++) {
-					long id = ids.get(i);
-					// Alternate which instance pays and which goes first, so neither side always wins.
-					DemoProcess payer = (i % 2 == 0) ? first : second;
-					DemoProcess canceller = (i % 2 == 0) ? second : first;
-					if (i % 4 < 2) {
-						calls.add(traffic.pay(payer, id));
-						calls.add(traffic.cancel(canceller, id));
-					}
-					else {
-						calls.add(traffic.cancel(canceller, id));
-						calls.add(traffic.pay(payer, id));
-					}
-				}
-				CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).join();
+				traffic.race(ids, first, second);
 				Duration took = Duration.ofNanos(System.nanoTime() - start);
 				RaceResult result = new RaceResult(traffic, MoneyCheck.violations(database.jdbc()));
 				FaultReport.line("race", "lock " + (lockEnabled ? "on" : "off") + ": " + ORDERS + " orders, "

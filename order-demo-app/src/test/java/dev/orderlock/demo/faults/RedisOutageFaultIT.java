@@ -1,14 +1,8 @@
 package dev.orderlock.demo.faults;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
@@ -30,7 +24,7 @@ class RedisOutageFaultIT {
 	private static final int WORKERS = 8;
 
 	@Test
-	void guardedCallsFailClosedWhileRedisIsDownAndRecoverWithoutARestart() throws Exception {
+	void guardedCallsFailClosedWhileRedisIsDownAndRecoverWithoutARestart() {
 		try (TestRedis redis = TestRedis.start(); FaultDatabase database = FaultDatabase.start()) {
 			Map<String, String> settings = FaultSettings.base(database, redis.host(), redis.port());
 			settings.put("spring.data.redis.timeout", "500ms");
@@ -40,22 +34,7 @@ class RedisOutageFaultIT {
 			try (DemoProcess first = DemoProcess.start("outage-1", settings);
 					DemoProcess second = DemoProcess.start("outage-2", settings)) {
 				List<Long> ids = MoneyCheck.createOrders(database.jdbc(), 5_000, 999);
-				Traffic traffic = new Traffic(2 * WORKERS);
-				AtomicBoolean running = new AtomicBoolean(true);
-				AtomicInteger next = new AtomicInteger();
-				List<CompletableFuture<Void>> workers = new ArrayList<>();
-				for (int w = 0; w < WORKERS; w++) {
-					workers.add(CompletableFuture.runAsync(() -> {
-						while (running.get()) {
-							int i = next.getAndIncrement();
-							long id = ids.get(i);
-							DemoProcess payer = (i % 2 == 0) ? first : second;
-							DemoProcess canceller = (i % 2 == 0) ? second : first;
-							CompletableFuture.allOf(traffic.pay(payer, id), traffic.cancel(canceller, id)).join();
-						}
-					}));
-				}
-
+				SteadyLoad load = SteadyLoad.start(WORKERS, ids, first, second);
 				FaultSettings.sleep(Duration.ofSeconds(3));
 				redis.stop();
 				long stoppedAt = System.nanoTime();
@@ -63,21 +42,21 @@ class RedisOutageFaultIT {
 				long restartedAt = System.nanoTime();
 				redis.restart();
 				TwoInstances.await("both instances answer 200 to a call sent after Redis came back",
-						() -> firstSuccessAfter(traffic, first, restartedAt).isPresent()
-								&& firstSuccessAfter(traffic, second, restartedAt).isPresent(),
+						() -> load.firstSuccessAfter(first, restartedAt).isPresent()
+								&& load.firstSuccessAfter(second, restartedAt).isPresent(),
 						Duration.ofSeconds(60));
 				FaultSettings.sleep(Duration.ofSeconds(3));
-				running.set(false);
-				CompletableFuture.allOf(workers.toArray(CompletableFuture[]::new)).get();
+				load.close();
 
+				Traffic traffic = load.traffic();
 				List<Traffic.Call> calls = traffic.calls();
 				List<Traffic.Call> duringOutage = calls.stream()
 					.filter((call) -> call.sentAt() > stoppedAt && call.answeredAt() < restartedAt)
 					.toList();
-				long recoveryFirst = firstSuccessAfter(traffic, first, restartedAt).getAsLong() - restartedAt;
-				long recoverySecond = firstSuccessAfter(traffic, second, restartedAt).getAsLong() - restartedAt;
-				FaultReport.line("outage", calls.size() + " requests on " + next.get() + " orders; answers "
-						+ traffic.tally() + "; while Redis was down (6 s): " + tally(duringOutage)
+				long recoveryFirst = load.firstSuccessAfter(first, restartedAt).getAsLong() - restartedAt;
+				long recoverySecond = load.firstSuccessAfter(second, restartedAt).getAsLong() - restartedAt;
+				FaultReport.line("outage", calls.size() + " requests on " + load.orders() + " orders; answers "
+						+ traffic.tally() + "; while Redis was down (6 s): " + Traffic.tally(duringOutage)
 						+ ", slowest " + slowest(duringOutage) + " ms; first 200 after Redis came back: "
 						+ millis(recoveryFirst) + " ms and " + millis(recoverySecond)
 						+ " ms; statuses " + MoneyCheck.statuses(database.jdbc()));
@@ -111,20 +90,6 @@ class RedisOutageFaultIT {
 			assertThat(outcome.status()).as("order " + id).isEqualTo("PENDING_PAYMENT");
 			assertThat(outcome.heldCents()).as("order " + id).isZero();
 		}
-	}
-
-	private static OptionalLong firstSuccessAfter(Traffic traffic, DemoProcess instance, long since) {
-		Predicate<Traffic.Call> mine = (call) -> call.instance().equals(instance.name());
-		return traffic.calls()
-			.stream()
-			.filter(mine.and((call) -> call.sentAt() >= since && call.ok()))
-			.mapToLong(Traffic.Call::answeredAt)
-			.min();
-	}
-
-	private static Map<String, Long> tally(List<Traffic.Call> calls) {
-		return calls.stream()
-			.collect(Collectors.groupingBy((call) -> call.status() + " " + call.code(), Collectors.counting()));
 	}
 
 	private static long slowest(List<Traffic.Call> calls) {

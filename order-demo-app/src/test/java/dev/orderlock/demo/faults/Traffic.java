@@ -69,6 +69,28 @@ final class Traffic {
 		});
 	}
 
+	/**
+	 * Fires each order's pay on one instance and its cancel on the other at the same moment, alternating which
+	 * instance pays and which request goes first so that neither side always wins, and waits for every answer.
+	 */
+	void race(List<Long> orderIds, DemoProcess first, DemoProcess second) {
+		List<CompletableFuture<Call>> sent = new ArrayList<>();
+		for (int i = 0; i < orderIds.size(); i++) {
+			long id = orderIds.get(i);
+			DemoProcess payer = (i % 2 == 0) ? first : second;
+			DemoProcess canceller = (i % 2 == 0) ? second : first;
+			if (i % 4 < 2) {
+				sent.add(pay(payer, id));
+				sent.add(cancel(canceller, id));
+			}
+			else {
+				sent.add(cancel(canceller, id));
+				sent.add(pay(payer, id));
+			}
+		}
+		CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).join();
+	}
+
 	List<Call> calls() {
 		synchronized (this.calls) {
 			return List.copyOf(this.calls);
@@ -99,7 +121,11 @@ final class Traffic {
 
 	/** How many answers of each status and code, e.g. {@code 200=1000, 409 ORDER_NOT_PAYABLE=1000}. */
 	Map<String, Long> tally() {
-		return calls().stream()
+		return tally(calls());
+	}
+
+	static Map<String, Long> tally(List<Call> calls) {
+		return calls.stream()
 			.collect(Collectors.groupingBy((call) -> call.status() + ((call.code() != null) ? " " + call.code() : ""),
 					TreeMap::new, Collectors.counting()));
 	}
