@@ -36,8 +36,13 @@ final class RedisProcess extends TestRedis {
 	}
 
 	static RedisProcess launch() {
+		return launch(binary());
+	}
+
+	/** The {@code redis-server} on {@code PATH}, else embedded-redis's. */
+	static File binary() {
 		File binary = binaryOnPath();
-		return launch((binary != null) ? binary : embeddedBinary());
+		return (binary != null) ? binary : embeddedBinary();
 	}
 
 	static RedisProcess launch(File binary) {

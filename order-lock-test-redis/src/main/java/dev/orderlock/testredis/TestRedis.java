@@ -27,6 +27,8 @@ public abstract class TestRedis implements AutoCloseable {
 
 	private static TestRedis shared;
 
+	private static Boolean serverProcessRuns;
+
 	/** Starts a new Redis; the caller owns it and closes it. */
 	public static TestRedis start() {
 		String mode = System.getProperty(MODE, System.getenv(MODE));
@@ -48,6 +50,22 @@ public abstract class TestRedis implements AutoCloseable {
 			shared = redis;
 		}
 		return shared;
+	}
+
+	/**
+	 * Whether a {@code redis-server} process can run here at all (on {@code PATH}, else embedded-redis's): what
+	 * {@link RedisSentinelGroup} and {@link RedisClusterGroup} need. Tests of those topologies skip only when not.
+	 */
+	public static synchronized boolean serverProcessRuns() {
+		if (serverProcessRuns == null) {
+			try (RedisProcess probe = RedisProcess.launch()) {
+				serverProcessRuns = true;
+			}
+			catch (IllegalStateException ex) {
+				serverProcessRuns = false;
+			}
+		}
+		return serverProcessRuns;
 	}
 
 	public abstract String host();
