@@ -12,6 +12,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.context.expression.AnnotatedElementKey;
 import org.springframework.context.expression.CachedExpressionEvaluator;
 import org.springframework.expression.BeanResolver;
+import org.springframework.expression.EvaluationException;
 import org.springframework.expression.Expression;
 import org.springframework.expression.spel.SpelCompilerMode;
 import org.springframework.expression.spel.SpelParserConfiguration;
@@ -120,11 +121,12 @@ final class LockKeyEvaluator extends CachedExpressionEvaluator {
 			return operation.key().value(arguments, target, this.beanResolver);
 		}
 		catch (RuntimeException ex) {
-			// SpEL's message may quote an argument (a NumberFormatException's input, say): render it like a key.
+			// SpEL's own messages say what failed; anything else (a NumberFormatException from a method the expression
+			// calls) needs its type. Either may quote an argument: rendered like a key.
+			String failure = (ex instanceof EvaluationException)
+					? KeyText.render(String.valueOf(ex.getMessage()), KeyText.MAX_SHOWN_CAUSE) : KeyText.render(ex);
 			throw new OrderLockException("Lock key expression '" + operation.keyText() + "' of "
-					+ operation.description() + " failed: "
-					+ KeyText.render(String.valueOf(ex.getMessage()), KeyText.MAX_SHOWN_CAUSE)
-					+ ". The method was not run.", ex);
+					+ operation.description() + " failed: " + failure + ". The method was not run.", ex);
 		}
 	}
 
