@@ -130,9 +130,9 @@ final class AsyncOrderLock {
 	private OrderLockLeaseLostException lost(Throwable cause) {
 		this.leaseLosses.incrementAndGet();
 		logger.warn("Lock '" + name() + "' of key '" + KeyText.render(this.key) + "' was lost before the "
-				+ "asynchronous work of " + this.origin + " completed: its lease expired while the work ran. Another instance may have "
-				+ "changed the same order at the same time; the integrity of the data protected by this lock may have "
-				+ "been compromised.");
+				+ "asynchronous work of " + this.origin + " completed: its lease expired while the work ran. Another "
+				+ "instance may have changed the same order at the same time; the integrity of the data protected by "
+				+ "this lock may have been compromised.");
 		return new OrderLockLeaseLostException(this.key, "Lock '" + name() + "' of " + this.origin
 				+ " was no longer held when the work completed: its lease expired while the work ran. Another "
 				+ "instance may have changed the same order meanwhile.", cause);

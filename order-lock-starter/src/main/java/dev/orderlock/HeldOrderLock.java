@@ -188,8 +188,8 @@ final class HeldOrderLock {
 		this.leaseLosses.incrementAndGet();
 		this.attempt.leaseLost();
 		logger.warn("Lock '" + name() + "' of key '" + KeyText.render(this.key) + "' " + what + ". Another "
-				+ "instance may have changed the same order at the same time; the integrity of the data protected by this lock may "
-				+ "have been compromised.");
+				+ "instance may have changed the same order at the same time; the integrity of the data protected by "
+				+ "this lock may have been compromised.");
 	}
 
 	private OrderLockLeaseLostException lostException(@Nullable Throwable cause) {

@@ -99,7 +99,7 @@ final class KeyExpression {
 		return null;
 	}
 
-	/** The variables a key expression of {@code method} can use, for messages: {@code #orderId, #note (or #p0..#p1)}. */
+	/** The variables a key expression of {@code method} can use, for messages: {@code #orderId (or #p0)}. */
 	String describeVariables(Method method) {
 		int count = method.getParameterCount();
 		if (count == 0) {

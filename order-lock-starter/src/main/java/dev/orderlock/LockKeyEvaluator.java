@@ -55,8 +55,8 @@ final class LockKeyEvaluator extends CachedExpressionEvaluator {
 	String resolveKey(LockOperation operation, @Nullable Object[] arguments, @Nullable Object target) {
 		Object value = evaluate(operation, arguments, target);
 		if (value instanceof Collection<?> || (value != null && value.getClass().isArray())) {
-			throw invalidKey(operation, "resolved to a collection or array (" + KeyText.render(String.valueOf(value))
-					+ ")",
+			throw invalidKey(operation,
+					"resolved to a collection or array (" + KeyText.render(String.valueOf(value)) + ")",
 					"This call locks one order: make the expression yield a single order's key.");
 		}
 		return keyOf(operation, value);

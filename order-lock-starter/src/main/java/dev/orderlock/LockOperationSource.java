@@ -91,7 +91,8 @@ final class LockOperationSource implements BeanFactoryAware {
 		if (unknown != null) {
 			// Caught here, not on the first call: it would resolve to null on every call and the method never run.
 			throw new OrderLockDefinitionException(specific, "has a key expression '" + keyText + "' that refers to #"
-					+ unknown + ", which is none of its parameters; the method's are " + key.describeVariables(specific),
+					+ unknown + ", which is none of its parameters; the method's are "
+					+ key.describeVariables(specific),
 					"Fix the name in the key expression, e.g. \"#orderId\", or refer to the argument by position "
 							+ "(\"#p0\").", null);
 		}

@@ -451,8 +451,8 @@ public class OrderLockTemplate {
 		}
 		if (leaseTime != null) {
 			throw new OrderLockException("Locks of several orders " + KeyText.render(sorted.toString()) + " for "
-					+ origin + " cannot have a fixed lease: it would start at each lock's own acquisition. The code was "
-					+ "not run; leave the lease to the watchdog and cap the hold with maxHoldTime.");
+					+ origin + " cannot have a fixed lease: it would start at each lock's own acquisition. The code "
+					+ "was not run; leave the lease to the watchdog and cap the hold with maxHoldTime.");
 		}
 		List<RLock> locks = new ArrayList<>(sorted.size());
 		for (String key : sorted) {
@@ -621,9 +621,10 @@ public class OrderLockTemplate {
 
 	/** Says how long the key is, never what it says: it may be megabytes of anything. */
 	private OrderLockException tooLong(String key, String origin) {
-		return new OrderLockException("Lock key for " + origin + " is " + key.length() + " characters long, more than "
-				+ "order-lock.max-key-length (" + this.maxKeyLength + "); refusing to lock on it. The code was not run. "
-				+ "Lock on the order's id rather than on text a caller sent, or raise order-lock.max-key-length.");
+		return new OrderLockException("Lock key for " + origin + " is " + key.length() + " characters long, more "
+				+ "than order-lock.max-key-length (" + this.maxKeyLength + "); refusing to lock on it. The code was not "
+				+ "run. Lock on the order's id rather than on text a caller sent, or raise "
+				+ "order-lock.max-key-length.");
 	}
 
 	static OrderLockTimeoutException busy(RLock lock, String key, Duration wait, String origin) {
