@@ -13,6 +13,7 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import org.redisson.api.RLock;
 import org.redisson.client.RedisException;
+import org.redisson.command.NoSyncedSlavesException;
 
 /**
  * One acquisition of an order's lock for asynchronous work ({@code CompletionStage}, {@code Mono}): owned by the call
@@ -113,38 +114,44 @@ final class AsyncOrderLock {
 				return;
 			}
 			if (cause != null) {
-				logger.warn("Could not release lock '" + this.lock.getName() + "' held by " + this.origin + " ("
-						+ cause + "); it lapses on its own when its lease expires, blocking the order until then.");
+				logger.warn("Could not release lock '" + name() + "' held by " + this.origin + " ("
+						+ KeyText.render(cause) + "); it lapses on its own when its lease expires, blocking the order "
+						+ "until then.");
 			}
 			released.complete(null);
 		});
 		return released;
 	}
 
+	/** This lock's name as messages show it (the key in it may be anything a caller sent). */
+	private String name() {
+		return KeyText.nameOf(this.lock);
+	}
+
 	private OrderLockLeaseLostException lost(Throwable cause) {
 		this.leaseLosses.incrementAndGet();
-		logger.warn("Lock '" + this.lock.getName() + "' of key '" + this.key + "' was lost before the asynchronous work "
-				+ "of " + this.origin + " completed: its lease expired while the work ran. Another instance may have "
-				+ "changed the same order at the same time; the integrity of the data protected by this lock may have "
-				+ "been compromised.");
-		return new OrderLockLeaseLostException(this.key, "Lock '" + this.lock.getName() + "' of " + this.origin
+		logger.warn("Lock '" + name() + "' of key '" + KeyText.render(this.key) + "' was lost before the "
+				+ "asynchronous work of " + this.origin + " completed: its lease expired while the work ran. Another "
+				+ "instance may have changed the same order at the same time; the integrity of the data protected by "
+				+ "this lock may have been compromised.");
+		return new OrderLockLeaseLostException(this.key, "Lock '" + name() + "' of " + this.origin
 				+ " was no longer held when the work completed: its lease expired while the work ran. Another "
 				+ "instance may have changed the same order meanwhile.", cause);
 	}
 
 	private static OrderLockException failure(RLock lock, String key, Duration wait, @Nullable Duration redisTimeout,
 			String origin, Throwable ex) {
-		if (ex instanceof RedisException) {
-			return new OrderLockUnavailableException(key, "Could not acquire lock '" + lock.getName() + "' for "
-					+ origin + ": Redis is unavailable (" + ex + "). The code was not run.", ex);
+		if (ex instanceof RedisException || ex instanceof NoSyncedSlavesException) {
+			return new OrderLockUnavailableException(key, "Could not acquire lock '" + KeyText.nameOf(lock) + "' for "
+					+ origin + ": Redis is unavailable (" + KeyText.render(ex) + "). The code was not run.", ex);
 		}
 		if (ex instanceof TimeoutException) {
-			return new OrderLockUnavailableException(key, "Could not acquire lock '" + lock.getName() + "' for "
+			return new OrderLockUnavailableException(key, "Could not acquire lock '" + KeyText.nameOf(lock) + "' for "
 					+ origin + ": Redis did not answer within the wait time " + wait + " plus order-lock.redis-timeout "
 					+ redisTimeout + ". The code was not run.", ex);
 		}
-		return new OrderLockException("Could not acquire lock '" + lock.getName() + "' for " + origin + ": " + ex
-				+ ". The code was not run.", ex);
+		return new OrderLockException("Could not acquire lock '" + KeyText.nameOf(lock) + "' for " + origin + ": "
+				+ KeyText.render(ex) + ". The code was not run.", ex);
 	}
 
 	static Throwable unwrap(Throwable ex) {

@@ -52,7 +52,7 @@ final class BoundedAcquire {
 			}
 			// A checked failure from the connection itself (Netty's ClosedChannelException while Redis goes down):
 			// Redis is unavailable, which callers must see as such, not as an unknown failure.
-			throw new RedisConnectionException("Lost the connection to Redis while acquiring " + lock.getName(), cause);
+			throw new RedisConnectionException("Lost the connection to Redis while acquiring " + KeyText.nameOf(lock), cause);
 		}
 	}
 

@@ -99,7 +99,7 @@ final class HeldOrderLock {
 				+ " and has been released, so that a hung call cannot keep the order locked forever");
 		this.lock.unlockAsync(this.threadId).whenComplete((ignored, ex) -> {
 			if (ex != null) {
-				logger.warn("Could not release lock '" + this.lock.getName() + "' at its maxHoldTime (" + ex
+				logger.warn("Could not release lock '" + name() + "' at its maxHoldTime (" + KeyText.render(ex)
 						+ "); it lapses on its own when its lease expires.");
 			}
 		});
@@ -186,9 +186,9 @@ final class HeldOrderLock {
 			held = isHeldByOwner();
 		}
 		catch (RedisException | TimeoutException ex) {
-			throw new OrderLockUnavailableException(this.key, "Could not confirm that lock '" + this.lock.getName()
-					+ "' is still held by " + this.origin + " before the commit: Redis is unavailable (" + ex
-					+ "). The transaction was rolled back.", ex);
+			throw new OrderLockUnavailableException(this.key, "Could not confirm that lock '" + name()
+					+ "' is still held by " + this.origin + " before the commit: Redis is unavailable ("
+					+ KeyText.render(ex) + "). The transaction was rolled back.", ex);
 		}
 		if (!held) {
 			throw lost("was lost before the transaction committed; the transaction was rolled back", null);
@@ -208,18 +208,23 @@ final class HeldOrderLock {
 			if (ex.getCause() instanceof RedisException redis) {
 				throw redis;
 			}
-			throw new RedisException("Could not check lock " + this.lock.getName(), ex.getCause());
+			throw new RedisException("Could not check lock " + name(), ex.getCause());
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-			throw new RedisException("Interrupted while checking lock " + this.lock.getName(), ex);
+			throw new RedisException("Interrupted while checking lock " + name(), ex);
 		}
 	}
 
 	private @Nullable OrderLockLeaseLostException releaseFailed(Throwable ex) {
-		logger.warn("Could not release lock '" + this.lock.getName() + "' held by " + this.origin + " (" + ex
+		logger.warn("Could not release lock '" + name() + "' held by " + this.origin + " (" + KeyText.render(ex)
 				+ "); it lapses on its own when its lease expires, blocking the order until then.", ex);
 		return null;
+	}
+
+	/** This lock's name as messages show it (the key in it may be anything a caller sent). */
+	private String name() {
+		return KeyText.nameOf(this.lock);
 	}
 
 	private OrderLockLeaseLostException lost(String what, @Nullable Throwable cause) {
@@ -235,16 +240,16 @@ final class HeldOrderLock {
 		this.lossReported = true;
 		this.leaseLosses.incrementAndGet();
 		this.attempt.leaseLost();
-		logger.warn("Lock '" + this.lock.getName() + "' of key '" + this.key + "' " + what + ". Another instance may "
-				+ "have changed the same order at the same time; the integrity of the data protected by this lock may "
-				+ "have been compromised.");
+		logger.warn("Lock '" + name() + "' of key '" + KeyText.render(this.key) + "' " + what + ". Another "
+				+ "instance may have changed the same order at the same time; the integrity of the data protected by "
+				+ "this lock may have been compromised.");
 	}
 
 	private OrderLockLeaseLostException lostException(@Nullable Throwable cause) {
 		Duration cap = this.capReachedAfter;
 		String why = (cap != null) ? "it was released when its maxHoldTime " + cap + " was reached"
 				: "its lease expired while the code ran";
-		return new OrderLockLeaseLostException(this.key, "Lock '" + this.lock.getName() + "' of " + this.origin
+		return new OrderLockLeaseLostException(this.key, "Lock '" + name() + "' of " + this.origin
 				+ " was no longer held when the code ended: " + why + ". Another instance may have changed the same "
 				+ "order meanwhile; the integrity of the data protected by this lock may have been compromised.",
 				cause);

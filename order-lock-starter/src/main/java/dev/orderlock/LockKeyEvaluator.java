@@ -12,6 +12,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.context.expression.AnnotatedElementKey;
 import org.springframework.context.expression.CachedExpressionEvaluator;
 import org.springframework.expression.BeanResolver;
+import org.springframework.expression.EvaluationException;
 import org.springframework.expression.Expression;
 import org.springframework.expression.spel.SpelCompilerMode;
 import org.springframework.expression.spel.SpelParserConfiguration;
@@ -54,7 +55,8 @@ final class LockKeyEvaluator extends CachedExpressionEvaluator {
 	String resolveKey(LockOperation operation, @Nullable Object[] arguments, @Nullable Object target) {
 		Object value = evaluate(operation, arguments, target);
 		if (value instanceof Collection<?> || (value != null && value.getClass().isArray())) {
-			throw invalidKey(operation, "resolved to a collection or array (" + value + ")",
+			throw invalidKey(operation,
+					"resolved to a collection or array (" + KeyText.render(String.valueOf(value)) + ")",
 					"This call locks one order: make the expression yield a single order's key.");
 		}
 		return keyOf(operation, value);
@@ -80,8 +82,9 @@ final class LockKeyEvaluator extends CachedExpressionEvaluator {
 	private static String keyOf(LockOperation operation, @Nullable Object value) {
 		if (value == null) {
 			throw invalidKey(operation, "resolved to null", "If it names a parameter, check the name and that the "
-					+ "code is compiled with -parameters (or use #p0/#a0); if the value itself is null, the caller "
-					+ "passed no order.");
+					+ "code is compiled with -parameters (or use #p0/#a0); the method's parameters are "
+					+ operation.key().describeVariables(operation.method()) + ". If the value itself is null, the "
+					+ "caller passed no order.");
 		}
 		String key = value.toString();
 		if (!StringUtils.hasText(key)) {
@@ -118,8 +121,12 @@ final class LockKeyEvaluator extends CachedExpressionEvaluator {
 			return operation.key().value(arguments, target, this.beanResolver);
 		}
 		catch (RuntimeException ex) {
+			// SpEL's own messages say what failed; anything else (a NumberFormatException from a method the expression
+			// calls) needs its type. Either may quote an argument: rendered like a key.
+			String failure = (ex instanceof EvaluationException)
+					? KeyText.render(String.valueOf(ex.getMessage()), KeyText.MAX_SHOWN_CAUSE) : KeyText.render(ex);
 			throw new OrderLockException("Lock key expression '" + operation.keyText() + "' of "
-					+ operation.description() + " failed: " + ex.getMessage() + ". The method was not run.", ex);
+					+ operation.description() + " failed: " + failure + ". The method was not run.", ex);
 		}
 	}
 

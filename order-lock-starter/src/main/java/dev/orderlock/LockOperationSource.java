@@ -87,6 +87,15 @@ final class LockOperationSource implements BeanFactoryAware {
 					"has a key expression that does not parse: '" + keyText + "' (" + ex.getMessage() + ")",
 					"Fix the SpEL expression, e.g. \"#orderId\", \"#order.id\" or \"#p0\".", ex);
 		}
+		String unknown = key.unknownVariable(specific);
+		if (unknown != null) {
+			// Caught here, not on the first call: it would resolve to null on every call and the method never run.
+			throw new OrderLockDefinitionException(specific, "has a key expression '" + keyText + "' that refers to #"
+					+ unknown + ", which is none of its parameters; the method's are "
+					+ key.describeVariables(specific),
+					"Fix the name in the key expression, e.g. \"#orderId\", or refer to the argument by position "
+							+ "(\"#p0\").", null);
+		}
 		Duration waitTime = parseDuration(specific, "waitTime", annotation.waitTime(), true);
 		Duration leaseTime = parseDuration(specific, "leaseTime", annotation.leaseTime(), false);
 		Duration maxHoldTime = parseDuration(specific, "maxHoldTime", annotation.maxHoldTime(), false);

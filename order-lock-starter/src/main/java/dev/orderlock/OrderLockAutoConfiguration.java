@@ -51,6 +51,7 @@ public final class OrderLockAutoConfiguration {
 				properties.getWaitTime());
 		template.setMaxHoldTime(properties.getMaxHoldTime());
 		template.setRedisTimeout(properties.getRedisTimeout());
+		template.setMaxKeyLength(properties.getMaxKeyLength());
 		template.setLocalHandOff(properties.isLocalHandOff());
 		template.setObserver(LockObserver.of(observers.orderedStream().toList()));
 		return template;

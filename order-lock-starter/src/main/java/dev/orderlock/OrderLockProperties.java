@@ -49,6 +49,12 @@ public class OrderLockProperties {
 	private @Nullable Duration redisTimeout;
 
 	/**
+	 * Longest lock key, in characters, a call may lock on; a longer one fails the call with OrderLockException before
+	 * anything is sent to Redis. Keeps text a caller sent from becoming a lock name Redis stores with every lock.
+	 */
+	private int maxKeyLength = 1024;
+
+	/**
 	 * Order of the lock advisor among other advisors. Must be lower (outer) than the transaction advisor's
 	 * (Ordered.LOWEST_PRECEDENCE by default) so the lock is released after the commit.
 	 */
@@ -115,6 +121,14 @@ public class OrderLockProperties {
 
 	public void setRedisTimeout(@Nullable Duration redisTimeout) {
 		this.redisTimeout = redisTimeout;
+	}
+
+	public int getMaxKeyLength() {
+		return this.maxKeyLength;
+	}
+
+	public void setMaxKeyLength(int maxKeyLength) {
+		this.maxKeyLength = maxKeyLength;
 	}
 
 	public int getAdvisorOrder() {

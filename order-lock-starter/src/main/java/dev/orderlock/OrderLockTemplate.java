@@ -20,6 +20,7 @@ import org.redisson.api.RFencedLock;
 import org.redisson.api.RLock;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.RedisException;
+import org.redisson.command.NoSyncedSlavesException;
 
 import org.springframework.util.Assert;
 import org.springframework.util.ClassUtils;
@@ -43,8 +44,13 @@ import org.springframework.util.StringUtils;
  * <li>busy for the whole wait time: {@link OrderLockTimeoutException};</li>
  * <li>Redis unreachable or failing: {@link OrderLockUnavailableException};</li>
  * <li>interrupted while waiting: {@link OrderLockException}, with the thread's interrupt flag restored;</li>
- * <li>blank key: {@link OrderLockException}.</li>
+ * <li>blank key, or a key longer than {@linkplain #setMaxKeyLength the maximum}: {@link OrderLockException},
+ * before anything is sent to Redis.</li>
  * </ul>
+ * Keys are used exactly as given ({@code :}, {@code *}, braces, line breaks, any Unicode): two keys take the same lock
+ * only when they are equal strings. Messages and logs show them with control characters escaped and cut short; the
+ * exceptions' {@code getKey()} returns them unchanged.
+ * <p>
  * A lock found lost when the work ends (its lease expired, or the {@linkplain #setMaxHoldTime hold-time cap}
  * released it) is logged with its key, counted ({@link #getLeaseLossCount()}) and reported as
  * {@link OrderLockLeaseLostException}: before the commit of a bound transaction, which is then rolled back;
@@ -70,6 +76,8 @@ public class OrderLockTemplate {
 	private final String namePrefix;
 
 	private final Duration defaultWaitTime;
+
+	private int maxKeyLength = 1024;
 
 	private @Nullable Duration defaultMaxHoldTime;
 
@@ -276,6 +284,9 @@ public class OrderLockTemplate {
 			return CompletableFuture.failedFuture(new OrderLockException("Lock key for " + origin + " is blank; every "
 					+ "guarded call needs the key of the order it changes. The code was not run."));
 		}
+		if (key.length() > this.maxKeyLength) {
+			return CompletableFuture.failedFuture(tooLong(key, origin));
+		}
 		Duration wait = (waitTime != null) ? waitTime : this.defaultWaitTime;
 		return AsyncOrderLock.acquire(this.redisson.getLock(this.namePrefix + key), key, wait, leaseTime,
 				this.redisTimeout, origin, this.leaseLosses);
@@ -289,6 +300,17 @@ public class OrderLockTemplate {
 		Assert.isTrue(maxHoldTime == null || (!maxHoldTime.isNegative() && !maxHoldTime.isZero()),
 				"order-lock.max-hold-time must be positive");
 		this.defaultMaxHoldTime = maxHoldTime;
+	}
+
+	/**
+	 * Longest key, in {@code char}s ({@link String#length()}), a call may lock on; 1024 by default. A longer one fails
+	 * the call with {@link OrderLockException} before any Redis command. Order ids are short: a long key is caller-
+	 * supplied text that should not become a lock name, since Redis stores the name with every held lock (and, for
+	 * fenced locks, keeps a token key of that name forever), so one request could make it store megabytes.
+	 */
+	public void setMaxKeyLength(int maxKeyLength) {
+		Assert.isTrue(maxKeyLength > 0, "order-lock.max-key-length must be positive");
+		this.maxKeyLength = maxKeyLength;
 	}
 
 	/**
@@ -350,6 +372,9 @@ public class OrderLockTemplate {
 		if (!StringUtils.hasText(key)) {
 			throw new OrderLockException("Lock key for " + origin + " is blank; every guarded call needs the key "
 					+ "of the order it changes. The code was not run.");
+		}
+		if (key.length() > this.maxKeyLength) {
+			throw tooLong(key, origin);
 		}
 		Duration wait = (waitTime != null) ? waitTime : this.defaultWaitTime;
 		String name = this.namePrefix + key;
@@ -428,9 +453,9 @@ public class OrderLockTemplate {
 			return callLocked(lock, key, wait, wait, leaseTime, maxHoldTime, false, origin, attempt, call);
 		}
 		if (leaseTime != null) {
-			throw new OrderLockException("Locks of several orders " + sorted + " for " + origin + " cannot have a "
-					+ "fixed lease: it would start at each lock's own acquisition. The code was not run; leave the "
-					+ "lease to the watchdog and cap the hold with maxHoldTime.");
+			throw new OrderLockException("Locks of several orders " + KeyText.render(sorted.toString()) + " for "
+					+ origin + " cannot have a fixed lease: it would start at each lock's own acquisition. The code "
+					+ "was not run; leave the lease to the watchdog and cap the hold with maxHoldTime.");
 		}
 		List<RLock> locks = new ArrayList<>(sorted.size());
 		for (String key : sorted) {
@@ -442,12 +467,16 @@ public class OrderLockTemplate {
 	}
 
 	/** Natural {@code String} order, duplicates once: the canonical order every caller acquires in. */
-	private static List<String> canonicalKeys(Collection<String> keys, String origin) {
+	private List<String> canonicalKeys(Collection<String> keys, String origin) {
 		TreeSet<String> sorted = new TreeSet<>();
 		for (String key : keys) {
 			if (!StringUtils.hasText(key)) {
-				throw new OrderLockException("Lock keys " + keys + " for " + origin + " contain a blank key; every "
-						+ "guarded call needs the keys of the orders it changes. The code was not run.");
+				throw new OrderLockException("Lock keys " + KeyText.render(String.valueOf(keys)) + " for " + origin
+						+ " contain a blank key; every guarded call needs the keys of the orders it changes. The code "
+						+ "was not run.");
+			}
+			if (key.length() > this.maxKeyLength) {
+				throw tooLong(key, origin);
 			}
 			sorted.add(key);
 		}
@@ -567,21 +596,23 @@ public class OrderLockTemplate {
 		catch (InterruptedException ex) {
 			throw interrupted(lock, origin, ex);
 		}
-		catch (RedisException ex) {
+		catch (RedisException | NoSyncedSlavesException ex) {
+			// NoSyncedSlavesException: on Sentinel/Cluster no replica confirmed the lock in time (checkLockSyncedSlaves);
+			// Redisson has undone it. Redis cannot serve the lock safely right now: the same as down.
 			if (Thread.currentThread().isInterrupted()) {
 				throw interrupted(lock, origin, ex);
 			}
-			throw new OrderLockUnavailableException(key, "Could not acquire lock '" + lock.getName() + "' for "
-					+ origin + ": Redis is unavailable (" + ex + "). The code was not run.", ex);
+			throw new OrderLockUnavailableException(key, "Could not acquire lock '" + KeyText.nameOf(lock) + "' for "
+					+ origin + ": Redis is unavailable (" + KeyText.render(ex) + "). The code was not run.", ex);
 		}
 		catch (TimeoutException ex) {
-			throw new OrderLockUnavailableException(key, "Could not acquire lock '" + lock.getName() + "' for "
+			throw new OrderLockUnavailableException(key, "Could not acquire lock '" + KeyText.nameOf(lock) + "' for "
 					+ origin + ": Redis did not answer within the wait time " + wait + " plus order-lock.redis-timeout "
 					+ this.redisTimeout + ". The code was not run.", ex);
 		}
 		catch (RuntimeException ex) {
-			throw new OrderLockException("Could not acquire lock '" + lock.getName() + "' for " + origin + ": " + ex
-					+ ". The code was not run.", ex);
+			throw new OrderLockException("Could not acquire lock '" + KeyText.nameOf(lock) + "' for " + origin + ": "
+					+ KeyText.render(ex) + ". The code was not run.", ex);
 		}
 		if (!acquired) {
 			if (fenced && Thread.currentThread().isInterrupted()) {
@@ -593,8 +624,16 @@ public class OrderLockTemplate {
 		return token;
 	}
 
+	/** Says how long the key is, never what it says: it may be megabytes of anything. */
+	private OrderLockException tooLong(String key, String origin) {
+		return new OrderLockException("Lock key for " + origin + " is " + key.length() + " characters long, more "
+				+ "than order-lock.max-key-length (" + this.maxKeyLength + "); refusing to lock on it. The code was not "
+				+ "run. Lock on the order's id rather than on text a caller sent, or raise "
+				+ "order-lock.max-key-length.");
+	}
+
 	static OrderLockTimeoutException busy(RLock lock, String key, Duration wait, String origin) {
-		return new OrderLockTimeoutException(key, wait, "Lock '" + lock.getName() + "' for " + origin
+		return new OrderLockTimeoutException(key, wait, "Lock '" + KeyText.nameOf(lock) + "' for " + origin
 				+ " is held by another call and was not released within " + wait
 				+ ". The code was not run; try again later, or raise waitTime on @OrderLock or "
 				+ "order-lock.wait-time.");
@@ -602,9 +641,8 @@ public class OrderLockTemplate {
 
 	private static OrderLockException interrupted(RLock lock, String origin, @Nullable Exception ex) {
 		Thread.currentThread().interrupt();
-		return new OrderLockException(
-				"Interrupted while waiting for lock '" + lock.getName() + "' for " + origin + ". The code was not run.",
-				ex);
+		return new OrderLockException("Interrupted while waiting for lock '" + KeyText.nameOf(lock) + "' for " + origin
+				+ ". The code was not run.", ex);
 	}
 
 }

@@ -69,6 +69,40 @@ class StartupValidationTests {
 	}
 
 	@Test
+	void parameterNameTypoFailsTheStartupListingTheParameters() {
+		this.runner.withBean(ParameterTypo.class).run((context) -> {
+			OrderLockDefinitionException failure = definitionFailure(context.getStartupFailure());
+			assertThat(failure.getMessage()).contains("ParameterTypo.pay(long, String)")
+				.contains("'#ordreId'")
+				.contains("#ordreId, which is none of its parameters")
+				.contains("#orderId, #note (or #p0..#p1)");
+			assertThat(failure.getAction()).contains("Fix the name");
+		});
+	}
+
+	@Test
+	void typoInsideALongerExpressionFailsTheStartup() {
+		this.runner.withBean(NestedTypo.class)
+			.run((context) -> assertThat(definitionFailure(context.getStartupFailure()).getMessage())
+				.contains("NestedTypo.pay(Order)")
+				.contains("refers to #ordr,"));
+	}
+
+	@Test
+	void positionPastTheLastParameterFailsTheStartup() {
+		this.runner.withBean(PositionTooFar.class)
+			.run((context) -> assertThat(definitionFailure(context.getStartupFailure()).getMessage())
+				.contains("PositionTooFar.pay(long)")
+				.contains("refers to #p1,")
+				.contains("#orderId (or #p0)"));
+	}
+
+	@Test
+	void everyVariableSpelOffersStarts() {
+		this.runner.withBean(EveryVariable.class).run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
 	void missingKeyFailsTheStartup() {
 		this.runner.withBean(NoKey.class)
 			.run((context) -> assertThat(definitionFailure(context.getStartupFailure()).getMessage())
@@ -213,6 +247,45 @@ class StartupValidationTests {
 
 		@OrderLock(key = "#orderId +")
 		public void pay(long orderId) {
+		}
+
+	}
+
+	static class ParameterTypo {
+
+		@OrderLock(key = "#ordreId")
+		public void pay(long orderId, String note) {
+		}
+
+	}
+
+	record Order(long id) {
+	}
+
+	static class NestedTypo {
+
+		@OrderLock(key = "'o-' + (#order != null ? #ordr.id : 0)")
+		public void pay(Order order) {
+		}
+
+	}
+
+	static class PositionTooFar {
+
+		@OrderLock(key = "#p1")
+		public void pay(long orderId) {
+		}
+
+	}
+
+	static class EveryVariable {
+
+		@OrderLock(key = "#orderId + #p0 + #a0 + #root.class.simpleName + {1, 2}.?[#this > 1][0]")
+		public void pay(long orderId) {
+		}
+
+		@OrderLock(key = "#orderIds.?[#this > 0]")
+		public void payAll(java.util.List<Long> orderIds) {
 		}
 
 	}

@@ -87,7 +87,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 		ResponseEntity<Object> response = super.handleExceptionInternal(ex, body, headers, statusCode, request);
 		if (response != null && response.getBody() instanceof ProblemDetail problem
 				&& (problem.getProperties() == null || !problem.getProperties().containsKey("code"))) {
-			problem.setProperty("code", codeFor(statusCode));
+			problem.setProperty("code", codeFor(statusCode.value()));
 		}
 		return response;
 	}
@@ -102,12 +102,13 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 		}
 	}
 
-	private static String codeFor(HttpStatusCode status) {
-		HttpStatus known = HttpStatus.resolve(status.value());
+	/** The {@code code} of a problem that has no more specific one than its status. */
+	static String codeFor(int status) {
+		HttpStatus known = HttpStatus.resolve(status);
 		if (known == HttpStatus.BAD_REQUEST) {
 			return "MALFORMED_REQUEST";
 		}
-		return (known != null) ? known.name() : "HTTP_" + status.value();
+		return (known != null) ? known.name() : "HTTP_" + status;
 	}
 
 	private static ProblemDetail problem(HttpStatus status, String code, String detail) {
