@@ -32,8 +32,8 @@ final class FaultSettings {
 	static Map<String, String> withoutRedis(FaultDatabase database) {
 		Map<String, String> settings = new LinkedHashMap<>();
 		settings.put("spring.datasource.url", database.url());
-		settings.put("spring.datasource.username", "sa");
-		settings.put("spring.datasource.password", "");
+		settings.put("spring.datasource.username", database.user());
+		settings.put("spring.datasource.password", database.password());
 		settings.put("spring.data.redis.timeout", "1s");
 		settings.put("spring.data.redis.connect-timeout", "1s");
 		settings.put("order-lock.watchdog-timeout", WATCHDOG.toMillis() + "ms");

@@ -1,7 +1,6 @@
 package dev.orderlock.demo.faults;
 
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -46,19 +45,13 @@ class HolderKilledFaultIT {
 		long id = instances.newOrder(2500);
 		DemoProcess victim = instances.startVictim("killed-after-charge",
 				(settings) -> settings.put("demo.payment.confirmation-delay", "120s"));
-		CompletableFuture<Traffic.Call> pay = instances.traffic().pay(victim, id);
-		TwoInstances.await("the gateway has charged order " + id, () -> !instances.ledger(id).isEmpty(),
-				Duration.ofSeconds(30));
-		assertThat(instances.lockHeld(id)).as("the payment holds the order's lock").isTrue();
+		TwoInstances.Killed killed = instances.killAfterTheCharge(victim, id);
+		Traffic.Call cancel = cancelOnSurvivor(id);
 
-		long killedAt = System.nanoTime();
-		victim.kill();
-		Traffic.Call cancel = instances.untilNotBusy(
-				() -> Traffic.await(instances.traffic().cancel(instances.survivor(), id)), Duration.ofSeconds(60));
-
-		Duration takeover = Duration.ofNanos(cancel.answeredAt() - killedAt);
+		Duration takeover = killed.until(cancel);
 		assertThat(cancel.status()).as(cancel.body()).isEqualTo(200);
-		assertThat(Traffic.await(pay).status()).as("the killed instance never answered").isEqualTo(Traffic.NO_ANSWER);
+		assertThat(Traffic.await(killed.payment()).status()).as("the killed instance never answered")
+			.isEqualTo(Traffic.NO_ANSWER);
 		assertThat(instances.ledger(id)).containsExactly("CHARGE", "REFUND");
 		assertThat(MoneyCheck.outcome(instances.database().jdbc(), id).status()).isEqualTo("CANCELLED");
 		assertTakeoverWaitedForTheLease(takeover);
@@ -72,18 +65,12 @@ class HolderKilledFaultIT {
 		long id = instances.newOrder(2500);
 		DemoProcess victim = instances.startVictim("killed-before-charge",
 				(settings) -> settings.put("demo.payment.latency", "120s"));
-		CompletableFuture<Traffic.Call> pay = instances.traffic().pay(victim, id);
-		TwoInstances.await("the payment holds order " + id + "'s lock", () -> instances.lockHeld(id),
-				Duration.ofSeconds(30));
+		TwoInstances.Killed killed = instances.killHoldingTheLock(victim, id);
+		Traffic.Call cancel = cancelOnSurvivor(id);
 
-		long killedAt = System.nanoTime();
-		victim.kill();
-		Traffic.Call cancel = instances.untilNotBusy(
-				() -> Traffic.await(instances.traffic().cancel(instances.survivor(), id)), Duration.ofSeconds(60));
-
-		Duration takeover = Duration.ofNanos(cancel.answeredAt() - killedAt);
+		Duration takeover = killed.until(cancel);
 		assertThat(cancel.status()).as(cancel.body()).isEqualTo(200);
-		assertThat(Traffic.await(pay).status()).isEqualTo(Traffic.NO_ANSWER);
+		assertThat(Traffic.await(killed.payment()).status()).isEqualTo(Traffic.NO_ANSWER);
 		assertThat(instances.ledger(id)).as("the gateway never charged").isEmpty();
 		assertTakeoverWaitedForTheLease(takeover);
 		FaultReport.line("killed", "before the charge: cancel on the other instance answered 200 "
@@ -95,26 +82,26 @@ class HolderKilledFaultIT {
 		long id = instances.newOrder(2500);
 		DemoProcess victim = instances.startVictim("killed-then-paid",
 				(settings) -> settings.put("demo.payment.confirmation-delay", "120s"));
-		CompletableFuture<Traffic.Call> pay = instances.traffic().pay(victim, id);
-		TwoInstances.await("the gateway has charged order " + id, () -> !instances.ledger(id).isEmpty(),
-				Duration.ofSeconds(30));
-
-		long killedAt = System.nanoTime();
-		victim.kill();
+		TwoInstances.Killed killed = instances.killAfterTheCharge(victim, id);
 		Traffic.Call retry = instances.untilNotBusy(
 				() -> Traffic.await(instances.traffic().pay(instances.survivor(), id)), Duration.ofSeconds(60));
 
 		assertThat(retry.status()).as(retry.body()).isEqualTo(200);
-		assertThat(Traffic.await(pay).status()).isEqualTo(Traffic.NO_ANSWER);
-		assertTakeoverWaitedForTheLease(Duration.ofNanos(retry.answeredAt() - killedAt));
+		assertThat(Traffic.await(killed.payment()).status()).isEqualTo(Traffic.NO_ANSWER);
+		assertTakeoverWaitedForTheLease(killed.until(retry));
 		assertThat(instances.ledger(id)).as("charged once, by the dead payment").containsExactly("CHARGE");
 		assertThat(MoneyCheck.outcome(instances.database().jdbc(), id).status()).isEqualTo("PAID");
 		FaultReport.line("killed", "after the charge, payment retried on the other instance: 200 "
-				+ Duration.ofNanos(retry.answeredAt() - killedAt).toMillis() + " ms after kill -9; ledger "
+				+ killed.until(retry).toMillis() + " ms after kill -9; ledger "
 				+ instances.ledger(id));
 	}
 
-	private static void assertTakeoverWaitedForTheLease(Duration takeover) {
+	private static Traffic.Call cancelOnSurvivor(long id) {
+		return instances.untilNotBusy(() -> Traffic.await(instances.traffic().cancel(instances.survivor(), id)),
+				Duration.ofSeconds(60));
+	}
+
+	static void assertTakeoverWaitedForTheLease(Duration takeover) {
 		// The dead holder's lock lapses between 2/3 of the lease (just renewed) and the whole lease after the kill:
 		// a takeover much sooner would mean the lock did not hold, much later that it never lapsed.
 		assertThat(takeover).isGreaterThan(FaultSettings.WATCHDOG.dividedBy(2))

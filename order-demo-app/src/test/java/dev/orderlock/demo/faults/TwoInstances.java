@@ -3,6 +3,7 @@ package dev.orderlock.demo.faults;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -41,8 +42,12 @@ final class TwoInstances implements AutoCloseable {
 	}
 
 	static TwoInstances start(String name) {
+		return start(name, FaultDatabase.start());
+	}
+
+	/** On the given database, which this fixture then closes. */
+	static TwoInstances start(String name, FaultDatabase database) {
 		TestRedis redis = TestRedis.start();
-		FaultDatabase database = FaultDatabase.start();
 		DemoProcess survivor = DemoProcess.start(name + "-survivor", settings(redis, database));
 		Config config = new Config();
 		config.useSingleServer().setAddress(redis.address());
@@ -101,6 +106,38 @@ final class TwoInstances implements AutoCloseable {
 				return call;
 			}
 		}
+	}
+
+	/** Sends the victim a payment of the order, waits until the gateway has charged it, then kills the victim. */
+	Killed killAfterTheCharge(DemoProcess victim, long orderId) {
+		CompletableFuture<Traffic.Call> payment = this.traffic.pay(victim, orderId);
+		await("the gateway has charged order " + orderId, () -> !ledger(orderId).isEmpty(), Duration.ofSeconds(30));
+		if (!lockHeld(orderId)) {
+			throw new AssertionError("The payment of order " + orderId + " does not hold its lock");
+		}
+		return kill(victim, payment);
+	}
+
+	/** Sends the victim a payment of the order and kills it once it holds the order's lock. */
+	Killed killHoldingTheLock(DemoProcess victim, long orderId) {
+		CompletableFuture<Traffic.Call> payment = this.traffic.pay(victim, orderId);
+		await("the payment holds order " + orderId + "'s lock", () -> lockHeld(orderId), Duration.ofSeconds(30));
+		return kill(victim, payment);
+	}
+
+	private static Killed kill(DemoProcess victim, CompletableFuture<Traffic.Call> payment) {
+		long killedAt = System.nanoTime();
+		victim.kill();
+		return new Killed(payment, killedAt);
+	}
+
+	/** A payment whose instance was {@code kill -9}ed, and when. */
+	record Killed(CompletableFuture<Traffic.Call> payment, long killedAt) {
+
+		Duration until(Traffic.Call call) {
+			return Duration.ofNanos(call.answeredAt() - this.killedAt);
+		}
+
 	}
 
 	static void await(String what, Supplier<Boolean> condition, Duration atMost) {
