@@ -7,13 +7,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
-import dev.orderlock.testredis.TestRedis;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.redisson.api.RedissonClient;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.embedded.EmbeddedDatabaseBuilder;
@@ -29,35 +26,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @Timeout(60)
 class FencingTests {
 
-	private static RedissonClient instanceA;
-
-	private static RedissonClient instanceB;
+	@RegisterExtension
+	static final TwoClients clients = new TwoClients();
 
 	private OrderLockTemplate templateA;
 
 	private OrderLockTemplate templateB;
 
-	private String prefix;
-
 	private JdbcTemplate jdbc;
-
-	@BeforeAll
-	static void startClients() {
-		instanceA = TestClients.newClient(TestRedis.shared());
-		instanceB = TestClients.newClient(TestRedis.shared());
-	}
-
-	@AfterAll
-	static void stopClients() {
-		instanceA.shutdown();
-		instanceB.shutdown();
-	}
 
 	@BeforeEach
 	void createTemplatesAndTable() {
-		this.prefix = TestClients.uniquePrefix();
-		this.templateA = new OrderLockTemplate(instanceA, this.prefix, Duration.ofSeconds(10));
-		this.templateB = new OrderLockTemplate(instanceB, this.prefix, Duration.ofSeconds(10));
+		this.templateA = clients.templateA(Duration.ofSeconds(10));
+		this.templateB = clients.templateB(Duration.ofSeconds(10));
 		this.jdbc = new JdbcTemplate(new EmbeddedDatabaseBuilder().setType(EmbeddedDatabaseType.H2)
 			.generateUniqueName(true)
 			.build());

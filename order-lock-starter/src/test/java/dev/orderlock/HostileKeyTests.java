@@ -8,17 +8,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 import dev.orderlock.testredis.RedisCommandStats;
-import dev.orderlock.testredis.TestRedis;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.redisson.api.RedissonClient;
 import org.redisson.api.options.KeysScanOptions;
 
 import org.springframework.boot.test.system.CapturedOutput;
@@ -37,33 +34,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @ExtendWith(OutputCaptureExtension.class)
 class HostileKeyTests {
 
-	private static RedissonClient instanceA;
-
-	private static RedissonClient instanceB;
-
-	private String prefix;
+	@RegisterExtension
+	static final TwoClients clients = new TwoClients();
 
 	private OrderLockTemplate templateA;
 
 	private OrderLockTemplate templateB;
 
-	@BeforeAll
-	static void startClients() {
-		instanceA = TestClients.newClient(TestRedis.shared());
-		instanceB = TestClients.newClient(TestRedis.shared());
-	}
-
-	@AfterAll
-	static void stopClients() {
-		instanceA.shutdown();
-		instanceB.shutdown();
-	}
-
 	@BeforeEach
 	void createTemplates() {
-		this.prefix = TestClients.uniquePrefix();
-		this.templateA = new OrderLockTemplate(instanceA, this.prefix, Duration.ofSeconds(5));
-		this.templateB = new OrderLockTemplate(instanceB, this.prefix, Duration.ofSeconds(5));
+		this.templateA = clients.templateA(Duration.ofSeconds(5));
+		this.templateB = clients.templateB(Duration.ofSeconds(5));
 	}
 
 	/** A hostile key, and a distinct key that differs from it only in such characters. */
@@ -103,7 +84,7 @@ class HostileKeyTests {
 		AtomicBoolean ranWhileHeld = new AtomicBoolean();
 		try (HeldLock held = HeldLock.hold((body) -> this.templateA.run(key, body))) {
 			assertThat(lockNamesInRedis()).as("the lock's Redis key is exactly prefix:key")
-				.containsExactly(this.prefix + ":" + key);
+				.containsExactly(clients.prefix() + ":" + key);
 			assertThatThrownBy(() -> this.templateB.execute(key, Duration.ofMillis(200), null,
 					() -> ranWhileHeld.getAndSet(true)))
 				.isInstanceOfSatisfying(OrderLockTimeoutException.class,
@@ -196,7 +177,7 @@ class HostileKeyTests {
 	@Test
 	void keyOverTheLimitSendsNothingToRedis() {
 		try (OwnRedis own = OwnRedis.start()) {
-			OrderLockTemplate template = new OrderLockTemplate(own.client(), this.prefix, Duration.ofSeconds(5));
+			OrderLockTemplate template = new OrderLockTemplate(own.client(), clients.prefix(), Duration.ofSeconds(5));
 			template.execute("warm-up", () -> null);
 			RedisCommandStats stats = new RedisCommandStats(own.redis());
 			stats.reset();
@@ -215,7 +196,7 @@ class HostileKeyTests {
 		})).isInstanceOfSatisfying(OrderLockLeaseLostException.class, (ex) -> {
 			assertThat(ex.getKey()).isEqualTo(key);
 			assertThat(ex.getMessage()).doesNotContain("\n", "\r", "\u0000", "\u202E")
-				.contains(this.prefix + ":42\\nWARN forged entry\\r\\n\\0\\u202e");
+				.contains(clients.prefix() + ":42\\nWARN forged entry\\r\\n\\0\\u202e");
 		});
 		assertThat(output.getOut() + output.getErr()).contains("of key '42\\nWARN forged entry\\r\\n\\0\\u202e'")
 			.doesNotContain("\nWARN forged entry");
@@ -229,8 +210,8 @@ class HostileKeyTests {
 				.isInstanceOfSatisfying(OrderLockTimeoutException.class, (ex) -> {
 					assertThat(ex.getKey()).isEqualTo(key);
 					assertThat(ex.getMessage()).doesNotContain("\n")
-						.contains(this.prefix + ":x\\n\\n")
-						.contains("... (" + (this.prefix.length() + 1 + 1000) + " chars)")
+						.contains(clients.prefix() + ":x\\n\\n")
+						.contains("... (" + (clients.prefix().length() + 1 + 1000) + " chars)")
 						.hasSizeLessThan(KeyText.MAX_SHOWN * 2 + 300);
 				});
 		}
@@ -252,11 +233,14 @@ class HostileKeyTests {
 
 	/** Every Redis key of this test's templates, found with SCAN (the prefix has no glob characters). */
 	private List<String> lockNamesInRedis() {
-		return instanceB.getKeys().getKeysStream(KeysScanOptions.defaults().pattern(this.prefix + ":*")).toList();
+		return clients.b().getKeys()
+			.getKeysStream(KeysScanOptions.defaults().pattern(clients.prefix() + ":*"))
+			.toList();
 	}
 
 	private void assertNothingLeftInRedis(String key) {
-		assertThat(instanceB.getKeys().countExists(this.prefix + ":" + key)).as("lock key left in Redis").isZero();
+		assertThat(clients.b().getKeys().countExists(clients.prefix() + ":" + key)).as("lock key left in Redis")
+			.isZero();
 		assertThat(lockNamesInRedis()).as("keys left under the prefix").isEmpty();
 	}
 

@@ -11,13 +11,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
-import dev.orderlock.testredis.TestRedis;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.redisson.api.RedissonClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,30 +28,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @Timeout(120)
 class LocalHandOffTests {
 
-	private static RedissonClient instanceA;
-
-	private static RedissonClient instanceB;
+	@RegisterExtension
+	static final TwoClients clients = new TwoClients();
 
 	private final ExecutorService executor = Executors.newCachedThreadPool();
-
-	private String prefix;
-
-	@BeforeAll
-	static void startClients() {
-		instanceA = TestClients.newClient(TestRedis.shared());
-		instanceB = TestClients.newClient(TestRedis.shared());
-	}
-
-	@AfterAll
-	static void stopClients() {
-		instanceA.shutdown();
-		instanceB.shutdown();
-	}
-
-	@BeforeEach
-	void newPrefix() {
-		this.prefix = TestClients.uniquePrefix();
-	}
 
 	@AfterEach
 	void stopExecutor() {
@@ -63,8 +40,8 @@ class LocalHandOffTests {
 
 	@Test
 	void severalCallersOnTwoInstancesNeverOverlapOnOneOrder() throws Exception {
-		OrderLockTemplate onA = handingOff(instanceA, Duration.ofSeconds(30));
-		OrderLockTemplate onB = handingOff(instanceB, Duration.ofSeconds(30));
+		OrderLockTemplate onA = handingOff(clients.a(), Duration.ofSeconds(30));
+		OrderLockTemplate onB = handingOff(clients.b(), Duration.ofSeconds(30));
 		Overlap overlap = race(onA::run, onB::run);
 		assertThat(overlap.maxInsideOneOrder).as("two callers of one order ran at the same time").hasValue(1);
 		assertThat(overlap.maxInsideAnyOrder).as("different orders must not wait for each other").hasValueGreaterThan(1);
@@ -82,7 +59,7 @@ class LocalHandOffTests {
 
 	@Test
 	void queuedCallerTimesOutWithinTheOneWaitTimeAndLeavesNoQueueBehind() throws Exception {
-		OrderLockTemplate template = handingOff(instanceA, Duration.ofMillis(300));
+		OrderLockTemplate template = handingOff(clients.a(), Duration.ofMillis(300));
 		AtomicBoolean ran = new AtomicBoolean();
 		long start;
 		try (HeldLock held = HeldLock.hold((body) -> template.run("42", body))) {
@@ -91,7 +68,7 @@ class LocalHandOffTests {
 					this.executor);
 			assertThatThrownBy(() -> queued.get(10, TimeUnit.SECONDS)).cause()
 				.isInstanceOf(OrderLockTimeoutException.class)
-				.hasMessageContaining(this.prefix + ":42");
+				.hasMessageContaining(clients.prefix() + ":42");
 		}
 		assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
 		assertThat(ran).isFalse();
@@ -100,7 +77,7 @@ class LocalHandOffTests {
 
 	@Test
 	void nextLocalCallerGoesAsSoonAsTheHolderReturns() throws Exception {
-		OrderLockTemplate template = handingOff(instanceA, Duration.ofSeconds(10));
+		OrderLockTemplate template = handingOff(clients.a(), Duration.ofSeconds(10));
 		CompletableFuture<String> next;
 		try (HeldLock held = HeldLock.hold((body) -> template.run("42", body))) {
 			next = CompletableFuture.supplyAsync(() -> template.execute("42", () -> "paid"), this.executor);
@@ -113,7 +90,7 @@ class LocalHandOffTests {
 
 	@Test
 	void interruptWhileQueuedLocallyFailsKeepsTheFlagAndRunsNothing() throws Exception {
-		OrderLockTemplate template = handingOff(instanceA, Duration.ofSeconds(30));
+		OrderLockTemplate template = handingOff(clients.a(), Duration.ofSeconds(30));
 		AtomicBoolean ran = new AtomicBoolean();
 		AtomicReference<Throwable> failure = new AtomicReference<>();
 		AtomicBoolean flagKept = new AtomicBoolean();
@@ -140,7 +117,7 @@ class LocalHandOffTests {
 
 	@Test
 	void reentrantOnTheSameThread() {
-		OrderLockTemplate template = handingOff(instanceA, Duration.ofSeconds(1));
+		OrderLockTemplate template = handingOff(clients.a(), Duration.ofSeconds(1));
 		String inner = template.execute("42", () -> template.execute("42", () -> "inner"));
 		assertThat(inner).isEqualTo("inner");
 		assertThat(localQueueOf(template).activeKeys()).isZero();
@@ -186,7 +163,7 @@ class LocalHandOffTests {
 	}
 
 	private OrderLockTemplate handingOff(RedissonClient client, Duration waitTime) {
-		OrderLockTemplate template = new OrderLockTemplate(client, this.prefix, waitTime);
+		OrderLockTemplate template = new OrderLockTemplate(client, clients.prefix(), waitTime);
 		template.setLocalHandOff(true);
 		return template;
 	}

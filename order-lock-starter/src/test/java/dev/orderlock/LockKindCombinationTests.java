@@ -6,14 +6,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
-import dev.orderlock.testredis.TestRedis;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.redisson.api.RedissonClient;
 
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
@@ -30,34 +27,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @Timeout(120)
 class LockKindCombinationTests {
 
-	private static RedissonClient instanceA;
-
-	private static RedissonClient instanceB;
-
-	private String prefix;
+	@RegisterExtension
+	static final TwoClients clients = new TwoClients();
 
 	private OrderLockTemplate templateA;
 
 	/** Instance B, giving up after 300 ms. */
 	private OrderLockTemplate quickB;
 
-	@BeforeAll
-	static void startClients() {
-		instanceA = TestClients.newClient(TestRedis.shared());
-		instanceB = TestClients.newClient(TestRedis.shared());
-	}
-
-	@AfterAll
-	static void stopClients() {
-		instanceA.shutdown();
-		instanceB.shutdown();
-	}
-
 	@BeforeEach
 	void createTemplates() {
-		this.prefix = TestClients.uniquePrefix();
-		this.templateA = new OrderLockTemplate(instanceA, this.prefix, Duration.ofSeconds(20));
-		this.quickB = new OrderLockTemplate(instanceB, this.prefix, Duration.ofMillis(300));
+		this.templateA = clients.templateA(Duration.ofSeconds(20));
+		this.quickB = clients.templateB(Duration.ofMillis(300));
 	}
 
 	@ParameterizedTest
@@ -87,7 +68,7 @@ class LockKindCombinationTests {
 			return "too late";
 		}));
 		assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
-		OrderLockTemplate patientB = new OrderLockTemplate(instanceB, this.prefix, Duration.ofSeconds(10));
+		OrderLockTemplate patientB = clients.templateB(Duration.ofSeconds(10));
 		assertThat(patientB.execute(rival(kind), "43", () -> "after the cap")).isEqualTo("after the cap");
 		otherGotIt.countDown();
 		assertThatThrownBy(hung::join).hasCauseInstanceOf(OrderLockLeaseLostException.class);

@@ -10,15 +10,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
-import dev.orderlock.testredis.TestRedis;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.redisson.api.RLock;
-import org.redisson.api.RedissonClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -30,11 +27,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @Timeout(120)
 class LockKindTests {
 
-	private static RedissonClient instanceA;
-
-	private static RedissonClient instanceB;
-
-	private String prefix;
+	@RegisterExtension
+	static final TwoClients clients = new TwoClients();
 
 	private OrderLockTemplate templateA;
 
@@ -45,24 +39,11 @@ class LockKindTests {
 	/** Instance B, giving up after 300 ms. */
 	private OrderLockTemplate quickB;
 
-	@BeforeAll
-	static void startClients() {
-		instanceA = TestClients.newClient(TestRedis.shared());
-		instanceB = TestClients.newClient(TestRedis.shared());
-	}
-
-	@AfterAll
-	static void stopClients() {
-		instanceA.shutdown();
-		instanceB.shutdown();
-	}
-
 	@BeforeEach
 	void createTemplates() {
-		this.prefix = TestClients.uniquePrefix();
-		this.templateA = new OrderLockTemplate(instanceA, this.prefix, Duration.ofSeconds(20));
-		this.templateB = new OrderLockTemplate(instanceB, this.prefix, Duration.ofSeconds(20));
-		this.quickB = new OrderLockTemplate(instanceB, this.prefix, Duration.ofMillis(300));
+		this.templateA = clients.templateA(Duration.ofSeconds(20));
+		this.templateB = clients.templateB(Duration.ofSeconds(20));
+		this.quickB = clients.templateB(Duration.ofMillis(300));
 	}
 
 	@AfterEach
@@ -131,8 +112,8 @@ class LockKindTests {
 		int overtakes = 0;
 		for (int round = 0; round < 10; round++) {
 			String roundKey = key + "-" + round;
-			RLock lock = (kind == LockKind.FAIR) ? instanceA.getFairLock(this.prefix + ":" + roundKey)
-					: instanceA.getLock(this.prefix + ":" + roundKey);
+			RLock lock = (kind == LockKind.FAIR) ? clients.a().getFairLock(clients.prefix() + ":" + roundKey)
+					: clients.a().getLock(clients.prefix() + ":" + roundKey);
 			CountDownLatch locked = new CountDownLatch(1);
 			CountDownLatch proceed = new CountDownLatch(1);
 			List<String> firstAfterTheRelease = new CopyOnWriteArrayList<>();
@@ -184,7 +165,7 @@ class LockKindTests {
 	@Test
 	void redissonsWriteLockDoesNotExcludeAPlainLockOfTheSameName() throws Exception {
 		try (HeldLock holding = hold(this.templateA, LockKind.EXCLUSIVE, "42")) {
-			RLock write = instanceB.getReadWriteLock(this.prefix + ":42").writeLock();
+			RLock write = clients.b().getReadWriteLock(clients.prefix() + ":42").writeLock();
 			boolean granted = write.tryLock(0, -1, TimeUnit.MILLISECONDS);
 			if (granted) {
 				write.unlock();
@@ -200,7 +181,7 @@ class LockKindTests {
 			assertThatThrownBy(() -> this.quickB.execute(LockKind.WRITE, List.of("1", "2"), () -> "wrote both"))
 				.isInstanceOf(OrderLockTimeoutException.class);
 		}
-		assertThat(instanceB.getReadWriteLock(this.prefix + ":1").writeLock().isLocked()).isFalse();
+		assertThat(clients.b().getReadWriteLock(clients.prefix() + ":1").writeLock().isLocked()).isFalse();
 	}
 
 	private static HeldLock hold(OrderLockTemplate template, LockKind kind, String key) throws InterruptedException {

@@ -13,13 +13,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import dev.orderlock.testredis.TestRedis;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.redisson.api.RedissonClient;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -41,38 +38,22 @@ class MultiKeyTests {
 
 	private static final int ROUNDS = 40;
 
-	private static RedissonClient instanceA;
-
-	private static RedissonClient instanceB;
+	@RegisterExtension
+	static final TwoClients clients = new TwoClients();
 
 	/** Shared by both instances (same JVM): who is inside a guarded body right now, per order. */
 	static final Map<Long, AtomicInteger> inside = new ConcurrentHashMap<>();
 
 	static final AtomicInteger maxInsideOneOrder = new AtomicInteger();
 
-	private String prefix;
-
 	private OrderLockTemplate templateA;
 
 	private OrderLockTemplate templateB;
 
-	@BeforeAll
-	static void startClients() {
-		instanceA = TestClients.newClient(TestRedis.shared());
-		instanceB = TestClients.newClient(TestRedis.shared());
-	}
-
-	@AfterAll
-	static void stopClients() {
-		instanceA.shutdown();
-		instanceB.shutdown();
-	}
-
 	@BeforeEach
 	void createTemplates() {
-		this.prefix = TestClients.uniquePrefix();
-		this.templateA = new OrderLockTemplate(instanceA, this.prefix, Duration.ofSeconds(5));
-		this.templateB = new OrderLockTemplate(instanceB, this.prefix, Duration.ofSeconds(5));
+		this.templateA = clients.templateA(Duration.ofSeconds(5));
+		this.templateB = clients.templateB(Duration.ofSeconds(5));
 		inside.clear();
 		maxInsideOneOrder.set(0);
 	}
@@ -80,7 +61,7 @@ class MultiKeyTests {
 	@Test
 	void overlappingBatchesInOppositeOrdersOnTwoInstancesNeverDeadlockOrOverlap() throws Exception {
 		try (TwoInstances instances = TwoInstances.start(BatchApplication.class,
-				"order-lock.key-prefix=" + this.prefix, "order-lock.wait-time=20s")) {
+				"order-lock.key-prefix=" + clients.prefix(), "order-lock.wait-time=20s")) {
 			Batches onA = instances.first.getBean(Batches.class);
 			Batches onB = instances.second.getBean(Batches.class);
 			ExecutorService pool = Executors.newFixedThreadPool(4);
@@ -114,12 +95,12 @@ class MultiKeyTests {
 
 	@Test
 	void heldOrderMakesTheBatchTimeOutAndTheBatchKeepsNoneOfItsOtherOrders() throws Exception {
-		OrderLockTemplate quick = new OrderLockTemplate(instanceA, this.prefix, Duration.ofMillis(300));
+		OrderLockTemplate quick = clients.templateA(Duration.ofMillis(300));
 		AtomicBoolean ran = new AtomicBoolean();
 		try (HeldLock paying = HeldLock.hold((body) -> this.templateB.run("2", body))) {
 			assertThatThrownBy(() -> quick.execute(List.of("3", "1", "2"), () -> ran.getAndSet(true)))
 				.isInstanceOf(OrderLockTimeoutException.class)
-				.hasMessageContaining(this.prefix + ":[1, 2, 3]");
+				.hasMessageContaining(clients.prefix() + ":[1, 2, 3]");
 			assertThat(ran).isFalse();
 			assertThat(isLocked("1")).as("order 1, taken before the wait for 2, released again").isFalse();
 			assertThat(isLocked("3")).isFalse();
@@ -147,7 +128,7 @@ class MultiKeyTests {
 
 	@Test
 	void keysSortAsStringsSoTenComesBeforeTwo() throws Exception {
-		OrderLockTemplate quick = new OrderLockTemplate(instanceA, this.prefix, Duration.ofMillis(300));
+		OrderLockTemplate quick = clients.templateA(Duration.ofMillis(300));
 		try (HeldLock paying = HeldLock.hold((body) -> this.templateB.run("10", body))) {
 			// "10" < "2": the batch waits for 10 first and never gets as far as 2.
 			CompletableFuture<Void> batch = CompletableFuture
@@ -175,7 +156,7 @@ class MultiKeyTests {
 	void lockLostOnOneOrderFailsTheCallAndStillReleasesTheOthers() {
 		assertThatThrownBy(() -> this.templateA.execute(List.of("a", "b", "c"), () -> {
 			// Stands for a lease that ran out on order a while the batch ran.
-			instanceB.getLock(this.prefix + ":a").forceUnlock();
+			clients.b().getLock(clients.prefix() + ":a").forceUnlock();
 			return null;
 		})).isInstanceOf(OrderLockLeaseLostException.class);
 		assertThat(isLocked("b") || isLocked("c")).as("b and c released although a was lost").isFalse();
@@ -185,7 +166,7 @@ class MultiKeyTests {
 	@Test
 	void redisDownFailsTheBatchAsUnavailableNotAsBusy() {
 		try (OwnRedis own = OwnRedis.start()) {
-			OrderLockTemplate template = new OrderLockTemplate(own.client(), this.prefix, Duration.ofSeconds(5));
+			OrderLockTemplate template = new OrderLockTemplate(own.client(), clients.prefix(), Duration.ofSeconds(5));
 			own.redis().stop();
 			AtomicBoolean ran = new AtomicBoolean();
 			long start = System.nanoTime();
@@ -238,7 +219,7 @@ class MultiKeyTests {
 	}
 
 	private boolean isLocked(String key) {
-		return instanceB.getLock(this.prefix + ":" + key).isLocked();
+		return clients.b().getLock(clients.prefix() + ":" + key).isLocked();
 	}
 
 	static void guardedBody(Iterable<Long> orderIds) {

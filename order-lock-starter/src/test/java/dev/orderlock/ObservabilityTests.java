@@ -6,19 +6,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
-import dev.orderlock.testredis.TestRedis;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.tck.TestObservationRegistry;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.redisson.api.RedissonClient;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -32,32 +29,16 @@ class ObservabilityTests {
 
 	private static final String NAME = "OrderLockTemplate";
 
-	private static RedissonClient instanceA;
-
-	private static RedissonClient instanceB;
+	@RegisterExtension
+	static final TwoClients clients = new TwoClients();
 
 	private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
-	private String prefix;
-
 	private OrderLockTemplate observed;
-
-	@BeforeAll
-	static void startClients() {
-		instanceA = TestClients.newClient(TestRedis.shared());
-		instanceB = TestClients.newClient(TestRedis.shared());
-	}
-
-	@AfterAll
-	static void stopClients() {
-		instanceA.shutdown();
-		instanceB.shutdown();
-	}
 
 	@BeforeEach
 	void createTemplate() {
-		this.prefix = TestClients.uniquePrefix();
-		this.observed = new OrderLockTemplate(instanceA, this.prefix, Duration.ofSeconds(5));
+		this.observed = clients.templateA(Duration.ofSeconds(5));
 		this.observed.setObserver(new LockMetrics(this.meters));
 	}
 
@@ -96,7 +77,7 @@ class ObservabilityTests {
 
 	@Test
 	void busyLockIsRecordedAsTimedOutWithItsWait() throws Exception {
-		OrderLockTemplate other = new OrderLockTemplate(instanceB, this.prefix, Duration.ofSeconds(5));
+		OrderLockTemplate other = clients.templateB(Duration.ofSeconds(5));
 		try (HeldLock held = HeldLock.hold((body) -> other.run("42", body))) {
 			assertThatThrownBy(() -> this.observed.execute("42", Duration.ofMillis(300), null, () -> "ran"))
 				.isInstanceOf(OrderLockTimeoutException.class);
@@ -123,7 +104,7 @@ class ObservabilityTests {
 	@Test
 	void redisDownIsRecordedAsUnavailable() {
 		try (OwnRedis own = OwnRedis.start()) {
-			OrderLockTemplate template = new OrderLockTemplate(own.client(), this.prefix, Duration.ofSeconds(1));
+			OrderLockTemplate template = new OrderLockTemplate(own.client(), clients.prefix(), Duration.ofSeconds(1));
 			template.setObserver(new LockMetrics(this.meters));
 			own.redis().stop();
 			assertThatThrownBy(() -> template.execute("42", () -> "ran"))
@@ -135,7 +116,7 @@ class ObservabilityTests {
 
 	@Test
 	void interruptedWaitIsRecordedAsInterrupted() throws Exception {
-		OrderLockTemplate other = new OrderLockTemplate(instanceB, this.prefix, Duration.ofSeconds(5));
+		OrderLockTemplate other = clients.templateB(Duration.ofSeconds(5));
 		try (HeldLock held = HeldLock.hold((body) -> other.run("42", body))) {
 			Thread waiter = new Thread(() -> {
 				try {
@@ -220,7 +201,7 @@ class ObservabilityTests {
 	void busyLockObservationCarriesTheTimeoutAsItsError() throws Exception {
 		TestObservationRegistry observations = TestObservationRegistry.create();
 		this.observed.setObserver(new LockObservations(observations));
-		OrderLockTemplate other = new OrderLockTemplate(instanceB, this.prefix, Duration.ofSeconds(5));
+		OrderLockTemplate other = clients.templateB(Duration.ofSeconds(5));
 		try (HeldLock held = HeldLock.hold((body) -> other.run("42", body))) {
 			assertThatThrownBy(() -> this.observed.execute("42", Duration.ofMillis(200), null, () -> "ran"))
 				.isInstanceOf(OrderLockTimeoutException.class);

@@ -9,16 +9,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
-import dev.orderlock.testredis.TestRedis;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.redisson.api.RLock;
-import org.redisson.api.RedissonClient;
 
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -37,35 +34,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @ExtendWith(OutputCaptureExtension.class)
 class OrderLockTemplateTests {
 
-	private static RedissonClient instanceA;
-
-	private static RedissonClient instanceB;
+	@RegisterExtension
+	static final TwoClients clients = new TwoClients();
 
 	private final ExecutorService executor = Executors.newCachedThreadPool();
-
-	private String prefix;
 
 	private OrderLockTemplate templateA;
 
 	private OrderLockTemplate templateB;
 
-	@BeforeAll
-	static void startClients() {
-		instanceA = TestClients.newClient(TestRedis.shared());
-		instanceB = TestClients.newClient(TestRedis.shared());
-	}
-
-	@AfterAll
-	static void stopClients() {
-		instanceA.shutdown();
-		instanceB.shutdown();
-	}
-
 	@BeforeEach
 	void createTemplates() {
-		this.prefix = TestClients.uniquePrefix();
-		this.templateA = new OrderLockTemplate(instanceA, this.prefix, Duration.ofSeconds(5));
-		this.templateB = new OrderLockTemplate(instanceB, this.prefix, Duration.ofSeconds(5));
+		this.templateA = clients.templateA(Duration.ofSeconds(5));
+		this.templateB = clients.templateB(Duration.ofSeconds(5));
 	}
 
 	@AfterEach
@@ -75,9 +56,10 @@ class OrderLockTemplateTests {
 
 	@Test
 	void lockIsTheRedissonLockNamedPrefixColonKey() {
-		boolean lockedInside = this.templateA.execute("42", () -> instanceB.getLock(this.prefix + ":42").isLocked());
+		boolean lockedInside = this.templateA.execute("42",
+				() -> clients.b().getLock(clients.prefix() + ":42").isLocked());
 		assertThat(lockedInside).isTrue();
-		assertThat(instanceB.getLock(this.prefix + ":42").isLocked()).isFalse();
+		assertThat(clients.b().getLock(clients.prefix() + ":42").isLocked()).isFalse();
 	}
 
 	@Test
@@ -106,7 +88,7 @@ class OrderLockTemplateTests {
 				.isInstanceOfSatisfying(OrderLockTimeoutException.class, (ex) -> {
 					assertThat(ex.getKey()).isEqualTo("42");
 					assertThat(ex.getWaitTime()).isEqualTo(Duration.ofMillis(200));
-					assertThat(ex.getMessage()).contains(this.prefix + ":42").contains("PT0.2S");
+					assertThat(ex.getMessage()).contains(clients.prefix() + ":42").contains("PT0.2S");
 				});
 		}
 		assertThat(ran).isFalse();
@@ -118,7 +100,7 @@ class OrderLockTemplateTests {
 		assertThatThrownBy(() -> this.templateA.run("42", () -> {
 			throw failure;
 		})).isSameAs(failure);
-		assertThat(instanceB.getLock(this.prefix + ":42").isLocked()).isFalse();
+		assertThat(clients.b().getLock(clients.prefix() + ":42").isLocked()).isFalse();
 		assertThat(this.templateB.execute("42", Duration.ZERO, null, () -> "free")).isEqualTo("free");
 	}
 
@@ -127,14 +109,14 @@ class OrderLockTemplateTests {
 		String result = this.templateA.execute("42",
 				() -> this.templateA.execute("42", Duration.ZERO, null, () -> "nested"));
 		assertThat(result).isEqualTo("nested");
-		assertThat(instanceB.getLock(this.prefix + ":42").isLocked()).isFalse();
+		assertThat(clients.b().getLock(clients.prefix() + ":42").isLocked()).isFalse();
 	}
 
 	@Test
 	void nestedCallsOnOneKeyInsideATransactionReleaseOnlyAfterItCompletes() throws Exception {
 		TransactionTemplate transaction = new TransactionTemplate(new DataSourceTransactionManager(
 				new EmbeddedDatabaseBuilder().setType(EmbeddedDatabaseType.H2).generateUniqueName(true).build()));
-		RLock seenFromB = instanceB.getLock(this.prefix + ":42");
+		RLock seenFromB = clients.b().getLock(clients.prefix() + ":42");
 		transaction.executeWithoutResult((status) -> {
 			this.templateA.run("42", () -> this.templateA.run("42", () -> {
 			}));
@@ -186,11 +168,12 @@ class OrderLockTemplateTests {
 			return ran.getAndSet(true);
 		})).isInstanceOfSatisfying(OrderLockLeaseLostException.class, (ex) -> {
 			assertThat(ex.getKey()).isEqualTo("42");
-			assertThat(ex.getMessage()).contains(this.prefix + ":42").contains("no longer held");
+			assertThat(ex.getMessage()).contains(clients.prefix() + ":42").contains("no longer held");
 		});
 		assertThat(ran).as("the code ran; its caller must not report success").isTrue();
 		assertThat(this.templateA.getLeaseLossCount()).isEqualTo(1);
-		assertThat(output).contains("Lock '" + this.prefix + ":42' of key '42'").contains("was lost before it was released");
+		assertThat(output).contains("Lock '" + clients.prefix() + ":42' of key '42'")
+			.contains("was lost before it was released");
 	}
 
 	@Test
