@@ -3,11 +3,9 @@ package dev.orderlock.demo.faults;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,25 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(300)
 class HolderPausedFaultIT {
 
-	private static TwoInstances instances;
-
-	@BeforeAll
-	static void start() {
-		instances = TwoInstances.start("paused");
-	}
-
-	@AfterAll
-	static void stop() {
-		if (instances != null) {
-			instances.close();
-		}
-	}
-
-	@AfterEach
-	void moneyIsRight() {
-		assertThat(MoneyCheck.violations(instances.database().jdbc())).isEmpty();
-		assertThat(instances.traffic().violations()).isEmpty();
-	}
+	@RegisterExtension
+	static final TwoInstances instances = TwoInstances.perClass("paused");
 
 	@Test
 	void pausedBeforeChargingThenCancelledElsewhereResumedPaymentFailsAndRefundsItsCharge() {

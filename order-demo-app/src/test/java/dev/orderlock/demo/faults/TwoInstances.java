@@ -7,51 +7,87 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
 import org.redisson.config.Config;
 
 import dev.orderlock.testredis.TestRedis;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * The fixture of the holder-fault scenarios: one Redis, one database, a surviving instance that stays up, and a
  * victim instance started per test (to be killed or paused while it pays). The test JVM looks into Redis through a
  * client of its own only to see whether an order's lock is held, never to take one.
+ * <p>
+ * Used as a JUnit extension ({@link #perClass}) it starts before a class's tests, checks the money and the answers
+ * after each test, and stops after them; or started and closed by the caller ({@link #start}).
  */
-final class TwoInstances implements AutoCloseable {
+final class TwoInstances implements AutoCloseable, BeforeAllCallback, AfterEachCallback, AfterAllCallback {
 
 	static final String KEY_PREFIX = "order-lock";
 
-	private final TestRedis redis;
+	private final String name;
 
-	private final FaultDatabase database;
-
-	private final DemoProcess survivor;
-
-	private final RedissonClient observer;
+	private final Supplier<FaultDatabase> databases;
 
 	private final Traffic traffic = new Traffic(64);
 
+	private TestRedis redis;
+
+	private FaultDatabase database;
+
+	private DemoProcess survivor;
+
+	private RedissonClient observer;
+
 	private int victims;
 
-	private TwoInstances(TestRedis redis, FaultDatabase database, DemoProcess survivor, RedissonClient observer) {
-		this.redis = redis;
-		this.database = database;
-		this.survivor = survivor;
-		this.observer = observer;
+	private TwoInstances(String name, Supplier<FaultDatabase> databases) {
+		this.name = name;
+		this.databases = databases;
 	}
 
-	static TwoInstances start(String name) {
-		return start(name, FaultDatabase.start());
+	/** For {@code @RegisterExtension}: on a new H2 database, for the tests of one class. */
+	static TwoInstances perClass(String name) {
+		return new TwoInstances(name, FaultDatabase::start);
 	}
 
-	/** On the given database, which this fixture then closes. */
+	/** Started now on the given database, which this fixture then closes. */
 	static TwoInstances start(String name, FaultDatabase database) {
-		TestRedis redis = TestRedis.start();
-		DemoProcess survivor = DemoProcess.start(name + "-survivor", settings(redis, database));
+		TwoInstances instances = new TwoInstances(name, () -> database);
+		instances.startAll();
+		return instances;
+	}
+
+	private void startAll() {
+		this.database = this.databases.get();
+		this.redis = TestRedis.start();
+		this.survivor = DemoProcess.start(this.name + "-survivor", settings(this.redis, this.database));
 		Config config = new Config();
-		config.useSingleServer().setAddress(redis.address());
-		return new TwoInstances(redis, database, survivor, Redisson.create(config));
+		config.useSingleServer().setAddress(this.redis.address());
+		this.observer = Redisson.create(config);
+	}
+
+	@Override
+	public void beforeAll(ExtensionContext context) {
+		startAll();
+	}
+
+	/** After every test: the money is right for every order, and no answer broke the rules. */
+	@Override
+	public void afterEach(ExtensionContext context) {
+		assertThat(MoneyCheck.violations(this.database.jdbc())).as("money").isEmpty();
+		assertThat(this.traffic.violations()).as("answers").isEmpty();
+	}
+
+	@Override
+	public void afterAll(ExtensionContext context) {
+		close();
 	}
 
 	private static Map<String, String> settings(TestRedis redis, FaultDatabase database) {
@@ -152,10 +188,18 @@ final class TwoInstances implements AutoCloseable {
 
 	@Override
 	public void close() {
-		this.observer.shutdown();
-		this.survivor.close();
-		this.database.close();
-		this.redis.close();
+		if (this.observer != null) {
+			this.observer.shutdown();
+		}
+		if (this.survivor != null) {
+			this.survivor.close();
+		}
+		if (this.redis != null) {
+			this.redis.close();
+		}
+		if (this.database != null) {
+			this.database.close();
+		}
 	}
 
 }
