@@ -122,7 +122,8 @@ public abstract class TestRedis implements AutoCloseable {
 		throw new IllegalStateException("Redis on " + host + ":" + port + " did not answer PING within " + timeout);
 	}
 
-	static int freePort() {
+	/** A local port nothing listens on right now (another process may take it before the caller binds it). */
+	public static int freePort() {
 		try (ServerSocket socket = new ServerSocket(0)) {
 			return socket.getLocalPort();
 		}

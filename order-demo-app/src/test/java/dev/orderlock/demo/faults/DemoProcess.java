@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import dev.orderlock.testredis.TestRedis;
+
 /**
  * One instance of the demo application as its own JVM process, started from the application's jar (the artifact
  * users deploy), with settings as command-line arguments and its output in {@code target/faults/<name>.log}.
@@ -49,7 +51,7 @@ final class DemoProcess implements AutoCloseable {
 
 	/** Starts an instance and returns once it answers HTTP. */
 	static DemoProcess start(String name, Map<String, String> settings) {
-		int port = FaultSettings.freePort();
+		int port = TestRedis.freePort();
 		List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC",
 				"-Dorder-demo.instance=" + name, "-jar", jar().toString(), "--server.port=" + port));
 		settings.forEach((key, value) -> command.add("--" + key + "=" + value));

@@ -1,7 +1,5 @@
 package dev.orderlock.demo.faults;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -48,15 +46,6 @@ final class FaultSettings {
 			settings.put("order-lock.enabled", "false");
 		}
 		return settings;
-	}
-
-	static int freePort() {
-		try (ServerSocket socket = new ServerSocket(0)) {
-			return socket.getLocalPort();
-		}
-		catch (IOException ex) {
-			throw new IllegalStateException("No free local port", ex);
-		}
 	}
 
 	static void sleep(Duration duration) {
