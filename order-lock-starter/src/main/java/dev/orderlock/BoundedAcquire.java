@@ -9,7 +9,6 @@ import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 import org.redisson.api.RFencedLock;
 import org.redisson.api.RLock;
-import org.redisson.client.RedisConnectionException;
 
 /**
  * Acquires through Redisson's asynchronous API and stops waiting after the wait time plus
@@ -46,13 +45,7 @@ final class BoundedAcquire {
 			throw ex;
 		}
 		catch (ExecutionException ex) {
-			Throwable cause = (ex.getCause() != null) ? ex.getCause() : ex;
-			if (cause instanceof RuntimeException runtime) {
-				throw runtime;
-			}
-			// A checked failure from the connection itself (Netty's ClosedChannelException while Redis goes down):
-			// Redis is unavailable, which callers must see as such, not as an unknown failure.
-			throw new RedisConnectionException("Lost the connection to Redis while acquiring " + KeyText.nameOf(lock), cause);
+			throw RedisAnswer.failure(ex.getCause(), "acquiring " + KeyText.nameOf(lock));
 		}
 	}
 

@@ -3,8 +3,6 @@ package dev.orderlock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -123,50 +121,24 @@ final class HeldOrderLock {
 			return lostException(null);
 		}
 		this.attempt.released();
-		if (this.redisTimeout != null) {
-			return releaseWithin(this.redisTimeout);
-		}
 		try {
-			if (Thread.currentThread().getId() == this.threadId) {
-				// No isHeldByCurrentThread() first: that is one more round trip. The owner-checked unlock script
-				// itself tells us when the lock is no longer ours.
-				this.lock.unlock();
-			}
-			else {
-				this.lock.unlockAsync(this.threadId).toCompletableFuture().join();
-			}
+			// No isHeldByThread() first: that is one more round trip. The owner-checked unlock script itself tells
+			// us when the lock is no longer ours. Named owner: the release may run on another thread.
+			RedisAnswer.await(this.lock.unlockAsync(this.threadId), this.redisTimeout, "releasing " + name());
 			return null;
 		}
 		catch (IllegalMonitorStateException ex) {
 			return lost("was lost before it was released", ex);
 		}
-		catch (CompletionException ex) {
-			if (ex.getCause() instanceof IllegalMonitorStateException lost) {
-				return lost("was lost before it was released", lost);
-			}
-			return releaseFailed(ex.getCause() != null ? ex.getCause() : ex);
-		}
-		catch (RuntimeException ex) {
-			return releaseFailed(ex);
-		}
-	}
-
-	private @Nullable OrderLockLeaseLostException releaseWithin(Duration timeout) {
-		try {
-			this.lock.unlockAsync(this.threadId).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-			return null;
-		}
-		catch (ExecutionException ex) {
-			if (ex.getCause() instanceof IllegalMonitorStateException lost) {
-				return lost("was lost before it was released", lost);
-			}
-			return releaseFailed(ex.getCause() != null ? ex.getCause() : ex);
-		}
 		catch (TimeoutException ex) {
-			return releaseFailed(new TimeoutException("Redis did not answer within order-lock.redis-timeout " + timeout));
+			return releaseFailed(new TimeoutException(
+					"Redis did not answer within order-lock.redis-timeout " + this.redisTimeout));
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
+			return releaseFailed(ex);
+		}
+		catch (RuntimeException ex) {
 			return releaseFailed(ex);
 		}
 	}
@@ -196,19 +168,9 @@ final class HeldOrderLock {
 	}
 
 	private boolean isHeldByOwner() throws TimeoutException {
-		if (this.redisTimeout == null) {
-			return this.lock.isHeldByThread(this.threadId);
-		}
 		try {
-			return this.lock.isHeldByThreadAsync(this.threadId)
-				.toCompletableFuture()
-				.get(this.redisTimeout.toMillis(), TimeUnit.MILLISECONDS);
-		}
-		catch (ExecutionException ex) {
-			if (ex.getCause() instanceof RedisException redis) {
-				throw redis;
-			}
-			throw new RedisException("Could not check lock " + name(), ex.getCause());
+			return RedisAnswer.await(this.lock.isHeldByThreadAsync(this.threadId), this.redisTimeout,
+					"checking " + name());
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
