@@ -280,12 +280,9 @@ public class OrderLockTemplate {
 	 */
 	CompletableFuture<AsyncOrderLock> acquireAsync(String key, @Nullable Duration waitTime,
 			@Nullable Duration leaseTime, String origin) {
-		if (!StringUtils.hasText(key)) {
-			return CompletableFuture.failedFuture(new OrderLockException("Lock key for " + origin + " is blank; every "
-					+ "guarded call needs the key of the order it changes. The code was not run."));
-		}
-		if (key.length() > this.maxKeyLength) {
-			return CompletableFuture.failedFuture(tooLong(key, origin));
+		OrderLockException rejected = rejected(key, origin);
+		if (rejected != null) {
+			return CompletableFuture.failedFuture(rejected);
 		}
 		Duration wait = (waitTime != null) ? waitTime : this.defaultWaitTime;
 		return AsyncOrderLock.acquire(this.redisson.getLock(this.namePrefix + key), key, wait, leaseTime,
@@ -369,12 +366,9 @@ public class OrderLockTemplate {
 	 */
 	<T extends @Nullable Object> T execute(String key, @Nullable Duration waitTime, @Nullable Duration leaseTime,
 			@Nullable Duration maxHoldTime, boolean fenced, String origin, LockedCall<T> call) throws Throwable {
-		if (!StringUtils.hasText(key)) {
-			throw new OrderLockException("Lock key for " + origin + " is blank; every guarded call needs the key "
-					+ "of the order it changes. The code was not run.");
-		}
-		if (key.length() > this.maxKeyLength) {
-			throw tooLong(key, origin);
+		OrderLockException rejected = rejected(key, origin);
+		if (rejected != null) {
+			throw rejected;
 		}
 		Duration wait = (waitTime != null) ? waitTime : this.defaultWaitTime;
 		String name = this.namePrefix + key;
@@ -622,6 +616,15 @@ public class OrderLockTemplate {
 			throw busy(lock, key, wait, origin);
 		}
 		return token;
+	}
+
+	/** Why a single key cannot be locked (blank, or too long), before any Redis call; {@code null} when it can. */
+	private @Nullable OrderLockException rejected(String key, String origin) {
+		if (!StringUtils.hasText(key)) {
+			return new OrderLockException("Lock key for " + origin + " is blank; every guarded call needs the key of "
+					+ "the order it changes. The code was not run.");
+		}
+		return (key.length() > this.maxKeyLength) ? tooLong(key, origin) : null;
 	}
 
 	/** Says how long the key is, never what it says: it may be megabytes of anything. */
