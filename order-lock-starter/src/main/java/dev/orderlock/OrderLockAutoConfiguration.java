@@ -26,8 +26,10 @@ import org.springframework.util.function.SingletonSupplier;
 
 /**
  * Auto-configuration of {@link OrderLock}: an {@link OrderLockTemplate} on the application's own
- * {@link RedissonClient}, and the advisor that applies it to annotated methods. Active when a {@code RedissonClient}
- * bean exists; {@code order-lock.enabled=false} removes the advisor (methods then run unlocked, loudly logged).
+ * {@link RedissonClient}, and the advisor that applies it to annotated methods. The template needs a
+ * {@code RedissonClient} bean; the advisor and the start-up checks do not, so that without one an application with
+ * {@code @OrderLock} methods fails to start (instead of running them unlocked) and one without them starts as before.
+ * {@code order-lock.enabled=false} removes the advisor (methods then run unlocked, loudly logged).
  * With a {@code MeterRegistry} or an {@code ObservationRegistry} bean, every lock is also recorded as meters and
  * observations (docs/observability.md).
  */
@@ -39,11 +41,11 @@ import org.springframework.util.function.SingletonSupplier;
 		"org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration",
 		"org.springframework.boot.actuate.autoconfigure.observation.ObservationAutoConfiguration" })
 @ConditionalOnClass(RedissonClient.class)
-@ConditionalOnBean(RedissonClient.class)
 @EnableConfigurationProperties(OrderLockProperties.class)
 public final class OrderLockAutoConfiguration {
 
 	@Bean
+	@ConditionalOnBean(RedissonClient.class)
 	@ConditionalOnMissingBean
 	OrderLockTemplate orderLockTemplate(RedissonClient redissonClient, OrderLockProperties properties,
 			ObjectProvider<LockObserver> observers) {
@@ -128,11 +130,13 @@ public final class OrderLockAutoConfiguration {
 
 		// Advisors are created while post-processors are still being registered: reading the order from the
 		// Environment (not OrderLockProperties) keeps that from creating regular beans too early.
+		// Registered with or without a template: without one, a call fails instead of running unlocked.
 		@Bean
 		@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
 		static Advisor orderLockAdvisor(LockOperationSource source, ObjectProvider<OrderLockTemplate> template,
 				Environment environment) {
-			OrderLockInterceptor interceptor = new OrderLockInterceptor(source, SingletonSupplier.of(template::getObject));
+			OrderLockInterceptor interceptor = new OrderLockInterceptor(source,
+					SingletonSupplier.of(() -> MissingLockTemplate.require(template)));
 			DefaultPointcutAdvisor advisor = new DefaultPointcutAdvisor(new OrderLockPointcut(source), interceptor);
 			advisor.setOrder(Binder.get(environment)
 				.bind("order-lock.advisor-order", Integer.class)
