@@ -5,6 +5,7 @@ import java.lang.reflect.Modifier;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -22,19 +23,22 @@ import org.springframework.aop.framework.autoproxy.AutoProxyUtils;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
+import org.springframework.beans.factory.BeanFactoryUtils;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.core.MethodIntrospector;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
 /**
  * Fails the start-up, instead of letting a guarded method run unlocked later, when an {@link OrderLock} bean cannot
  * work: an expression or duration that does not parse, a method the proxy cannot intercept, a final class that
  * would need a class proxy, a bean that was not proxied at all, or a transaction advisor that would commit outside
- * the lock, or read/write methods beside exclusive ones, which would not exclude each other.
+ * the lock, or read/write methods beside exclusive ones, which would not exclude each other, or no
+ * {@link OrderLockTemplate} at all (no {@code RedissonClient} bean).
  * <p>
  * Runs after the auto-proxy creator, so it sees the bean as callers will.
  */
@@ -133,8 +137,50 @@ final class OrderLockBeanValidator
 				validate(bean, beanName);
 			}
 		}
+		failWithoutTemplate(this.beanFactory);
 		warnAboutMixedFencing();
 		failOnMixedKinds();
+	}
+
+	/**
+	 * Without a template (no {@code RedissonClient} bean for the auto-configured one, none of the user's) every guarded
+	 * method would fail on its first call: fail the start-up instead, naming them. Counts lazy and prototype beans
+	 * too, from their bean definitions; only looked for when there is no template, so it costs nothing otherwise.
+	 */
+	private void failWithoutTemplate(ConfigurableListableBeanFactory beanFactory) {
+		if (BeanFactoryUtils.beanNamesForTypeIncludingAncestors(beanFactory, OrderLockTemplate.class, true,
+				false).length > 0) {
+			return;
+		}
+		Map<String, Method> guarded = new TreeMap<>();
+		for (String beanName : beanFactory.getBeanDefinitionNames()) {
+			Class<?> type;
+			try {
+				type = beanFactory.getType(beanName, false);
+			}
+			catch (RuntimeException ex) {
+				continue; // Not predictable without creating it; a call would still fail rather than run unlocked.
+			}
+			if (type != null) {
+				this.lockedMethods.computeIfAbsent(ClassUtils.getUserClass(type), OrderLockBeanValidator::findLocked);
+			}
+		}
+		for (List<Method> methods : this.lockedMethods.values()) {
+			for (Method method : methods) {
+				guarded.put(MethodDescriptions.describe(method), method);
+			}
+		}
+		if (guarded.isEmpty()) {
+			return;
+		}
+		int others = guarded.size() - 1;
+		String andOthers = switch (others) {
+			case 0 -> "";
+			case 1 -> "and 1 other @OrderLock method ";
+			default -> "and " + others + " other @OrderLock methods ";
+		};
+		throw new OrderLockDefinitionException(guarded.values().iterator().next(),
+				andOthers + "would run without a lock: " + MissingLockTemplate.WHY, MissingLockTemplate.ACTION, null);
 	}
 
 	/**
