@@ -2,12 +2,16 @@ package dev.orderlock;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.commons.logging.Log;
@@ -17,36 +21,60 @@ import org.redisson.api.RLock;
 import org.redisson.client.RedisException;
 
 /**
- * One acquisition of an order's lock, from {@code tryLock} to its single release: on return, after the bound
- * transaction, or when {@code maxHoldTime} is reached, whichever comes first. Reports a lost lease (log with the
- * key, counter, observer) once, and the release to the observer. With {@code order-lock.redis-timeout} set, the
- * release and the pre-commit check stop waiting for Redis after it, instead of riding out Redisson's retries: a
- * release retried across an outage could otherwise land on a Redis restarted empty and report a loss that happened
- * only after the work was done.
+ * Everything that happens to one acquisition of an order's locks after {@code tryLock}, whatever the return style:
+ * the release, exactly once, by its owner (a thread, or a call for asynchronous work); the hold-time cap; the
+ * ownership check before every commit made while it is held; lost-lease detection and reporting (log with the key,
+ * counter, observer, once); the local hand-off turn. Adapters (blocking, {@code CompletionStage}, {@code Mono},
+ * Kotlin {@code suspend}) only decide <em>when</em> {@link #release()} or {@link #finish} is called.
+ * <p>
+ * States: held; committing (a transaction begun under it passed its check and is committing: the cap waits); released
+ * (by the owner, the bound transaction, or the cap). The cap frees the order whatever the nesting: every reentrant
+ * hold of this owner is released, so a hung call cannot keep it locked. With {@code order-lock.redis-timeout} the
+ * release and the check stop waiting for Redis after it.
  */
-final class HeldOrderLock {
+final class HeldOrderLock implements OrderLockStatus {
 
 	private static final Log logger = LogFactory.getLog(OrderLockTemplate.class);
 
-	/** Locks this thread holds until its call returns: a transaction begun under them checks them before commit. */
-	private static final ThreadLocal<ArrayDeque<HeldOrderLock>> releasedOnReturn = new ThreadLocal<>();
+	/** Releases a reentrant hold this many times at most when the cap frees it (nesting deeper is not plausible). */
+	private static final int MAX_FREED_HOLDS = 64;
 
-	private final RLock lock;
+	/** Holds of blocking calls on this thread not released yet: transactions begun under them check them. */
+	private static final ThreadLocal<ArrayDeque<HeldOrderLock>> heldByThread = new ThreadLocal<>();
 
-	private final String key;
+	private final LockRequest request;
 
-	private final long threadId;
+	private final List<RLock> locks;
 
-	private final String origin;
+	private final long owner;
 
-	private final AtomicLong leaseLosses;
+	private final boolean threadBound;
+
+	private final @Nullable Long token;
 
 	private final LockObserver.Attempt attempt;
 
+	private final AtomicLong leaseLosses;
+
 	private final @Nullable Duration redisTimeout;
 
-	/** Set by whoever releases first: the holder, the bound transaction, or the hold-time cap. */
-	private final AtomicBoolean released = new AtomicBoolean();
+	private final Executor continuations;
+
+	private volatile LocalHandOff.@Nullable Turn turn;
+
+	private final Object monitor = new Object();
+
+	/** Guarded by monitor. */
+	private boolean released;
+
+	/** Commits under way that passed their check; guarded by monitor. */
+	private int committing;
+
+	/** The cap was reached while committing: enforced when the commit ends; guarded by monitor. */
+	private boolean capPending;
+
+	/** The cap released the lock right after a commit that ran under it: no loss for that commit. */
+	private volatile boolean releasedAfterCommit;
 
 	private volatile @Nullable Duration capReachedAfter;
 
@@ -54,81 +82,136 @@ final class HeldOrderLock {
 
 	private volatile @Nullable ScheduledFuture<?> cap;
 
-	HeldOrderLock(RLock lock, String key, String origin, AtomicLong leaseLosses, LockObserver.Attempt attempt,
-			@Nullable Duration redisTimeout) {
-		this.lock = lock;
-		this.key = key;
-		this.threadId = Thread.currentThread().getId();
-		this.origin = origin;
-		this.leaseLosses = leaseLosses;
+	HeldOrderLock(LockRequest request, LockAcquirer.Acquired acquired, boolean threadBound,
+			LockObserver.Attempt attempt, AtomicLong leaseLosses, @Nullable Duration redisTimeout,
+			Executor continuations) {
+		this.request = request;
+		this.locks = acquired.locks;
+		this.owner = acquired.owner;
+		this.token = acquired.token;
+		this.threadBound = threadBound;
 		this.attempt = attempt;
+		this.leaseLosses = leaseLosses;
 		this.redisTimeout = redisTimeout;
-	}
-
-	/** Marks this lock as released when the call returns (not bound to a transaction), until {@link #release()}. */
-	void releaseOnReturn() {
-		ArrayDeque<HeldOrderLock> held = releasedOnReturn.get();
-		if (held == null) {
-			held = new ArrayDeque<>(2);
-			releasedOnReturn.set(held);
+		this.continuations = continuations;
+		if (threadBound) {
+			ArrayDeque<HeldOrderLock> held = heldByThread.get();
+			if (held == null) {
+				held = new ArrayDeque<>(2);
+				heldByThread.set(held);
+			}
+			held.push(this);
 		}
-		held.push(this);
 	}
 
-	/** The locks the current thread holds until its call returns, innermost first. */
-	static List<HeldOrderLock> releasedOnReturnByCurrentThread() {
-		ArrayDeque<HeldOrderLock> held = releasedOnReturn.get();
+	@Override
+	public List<String> keys() {
+		return this.request.keys();
+	}
+
+	@Override
+	public OptionalLong fencingToken() {
+		Long token = this.token;
+		return (token != null) ? OptionalLong.of(token) : OptionalLong.empty();
+	}
+
+	/** The holds of blocking calls the current thread has not released yet, innermost first. */
+	static List<HeldOrderLock> heldByCurrentThread() {
+		ArrayDeque<HeldOrderLock> held = heldByThread.get();
 		return (held != null) ? List.copyOf(held) : List.of();
 	}
 
-	/** Releases the lock after {@code maxHoldTime} even if the holder is still running (a local timer, no Redis). */
+	/** Whether the current thread already holds {@code key} in a blocking call (reentrancy; no Redis). */
+	static boolean currentThreadHolds(String key) {
+		ArrayDeque<HeldOrderLock> held = heldByThread.get();
+		if (held != null) {
+			for (HeldOrderLock lock : held) {
+				if (lock.request.keys().contains(key) && !lock.isReleased()) {
+					return true;
+				}
+			}
+		}
+		return false;
+	}
+
+	/** Keeps this instance's local queue for the order until this hold ends (released or capped). */
+	void holdTurn(LocalHandOff.Turn turn) {
+		this.turn = turn;
+	}
+
+	/** Releases the lock after {@code maxHoldTime} even if the holder still runs (a local timer, no Redis). */
 	void capHoldTime(Duration maxHoldTime) {
 		this.cap = Timer.INSTANCE.schedule(() -> capReached(maxHoldTime), maxHoldTime.toNanos(),
 				TimeUnit.NANOSECONDS);
 	}
 
+	/**
+	 * Runs {@code step} unless the lock was released already, and keeps it from being released meanwhile: for a
+	 * reactive call, whose cancellation may race with the start of its work.
+	 * @return the step's result, or {@code null} when the lock was released first (the step did not run)
+	 */
+	<T> @Nullable T whileHeld(java.util.function.Supplier<T> step) {
+		synchronized (this.monitor) {
+			return this.released ? null : step.get();
+		}
+	}
+
+	private boolean isReleased() {
+		synchronized (this.monitor) {
+			return this.released;
+		}
+	}
+
 	private void capReached(Duration maxHoldTime) {
-		if (!this.released.compareAndSet(false, true)) {
-			return;
+		synchronized (this.monitor) {
+			if (this.released) {
+				return;
+			}
+			if (this.committing > 0) {
+				// Never free the order in the middle of a commit: another instance would read half of it.
+				this.capPending = true;
+				return;
+			}
+			this.released = true;
 		}
 		this.capReachedAfter = maxHoldTime;
+		leaveTurn();
 		this.attempt.released();
-		reportLoss("was held by " + this.origin + " for longer than its maxHoldTime " + maxHoldTime
+		reportLoss("was held by " + this.request.name() + " for longer than its maxHoldTime " + maxHoldTime
 				+ " and has been released, so that a hung call cannot keep the order locked forever");
-		this.lock.unlockAsync(this.threadId).whenComplete((ignored, ex) -> {
-			if (ex != null) {
-				logger.warn("Could not release lock '" + name() + "' at its maxHoldTime (" + KeyText.render(ex)
-						+ "); it lapses on its own when its lease expires.");
+		freeEveryHold();
+	}
+
+	/** Releases every hold of this owner on every lock, reentrant ones included (the cap frees the order). */
+	private void freeEveryHold() {
+		for (RLock lock : this.locks) {
+			freeHold(lock, MAX_FREED_HOLDS);
+		}
+	}
+
+	private void freeHold(RLock lock, int holdsLeft) {
+		lock.unlockAsync(this.owner).whenComplete((ignored, ex) -> {
+			if (ex == null) {
+				if (holdsLeft > 1) {
+					freeHold(lock, holdsLeft - 1);
+				}
+			}
+			else if (!(LockAcquirer.unwrap(ex) instanceof IllegalMonitorStateException)) {
+				logger.warn("Could not release lock '" + KeyText.nameOf(lock) + "' at its maxHoldTime ("
+						+ KeyText.render(LockAcquirer.unwrap(ex)) + "); it lapses on its own when its lease expires.");
 			}
 		});
 	}
 
 	/**
-	 * Releases the lock (once; later calls only report). Never throws.
+	 * Releases the lock, waiting for Redis (once; later calls only report). Never throws.
 	 * @return the loss, already logged and counted, when the lock was no longer ours; {@code null} otherwise
 	 * (including a release that failed for another reason, which is logged: the lock then lapses on its own)
 	 */
 	@Nullable OrderLockLeaseLostException release() {
-		ArrayDeque<HeldOrderLock> onThread = releasedOnReturn.get();
-		if (onThread != null && onThread.remove(this) && onThread.isEmpty()) {
-			releasedOnReturn.remove();
-		}
-		ScheduledFuture<?> cap = this.cap;
-		if (cap != null) {
-			cap.cancel(false);
-		}
-		if (!this.released.compareAndSet(false, true)) {
-			return lostException(null);
-		}
-		this.attempt.released();
+		CompletableFuture<@Nullable OrderLockLeaseLostException> released = releaseAsync();
 		try {
-			// No isHeldByThread() first: that is one more round trip. The owner-checked unlock script itself tells
-			// us when the lock is no longer ours. Named owner: the release may run on another thread.
-			RedisAnswer.await(this.lock.unlockAsync(this.threadId), this.redisTimeout, "releasing " + name());
-			return null;
-		}
-		catch (IllegalMonitorStateException ex) {
-			return lost("was lost before it was released", ex);
+			return RedisAnswer.await(released, this.redisTimeout, "releasing " + name());
 		}
 		catch (TimeoutException ex) {
 			return releaseFailed(new TimeoutException(
@@ -144,33 +227,158 @@ final class HeldOrderLock {
 	}
 
 	/**
-	 * Fails unless the lock is still ours, right before the bound transaction commits: one round trip
-	 * ({@code HEXISTS}), none when the hold-time cap already released it.
+	 * Releases the lock without blocking (once; later calls only report); completes with the loss, or {@code null}.
+	 * Never completes exceptionally but for a Redis failure, which {@link #release()} logs.
+	 */
+	CompletableFuture<@Nullable OrderLockLeaseLostException> releaseAsync() {
+		if (this.threadBound && Thread.currentThread().getId() == this.owner) {
+			forgetOnThisThread();
+		}
+		ScheduledFuture<?> cap = this.cap;
+		if (cap != null) {
+			cap.cancel(false);
+		}
+		synchronized (this.monitor) {
+			if (this.released) {
+				return CompletableFuture.completedFuture(this.releasedAfterCommit ? null : lostException(null));
+			}
+			this.released = true;
+		}
+		leaveTurn();
+		this.attempt.released();
+		// No isHeldByThread() first: that is one more round trip. The owner-checked unlock script itself tells us
+		// when the lock is no longer ours. Named owner: the release may run on another thread. In parallel.
+		List<CompletableFuture<Void>> unlocks = new ArrayList<>(this.locks.size());
+		for (RLock lock : this.locks) {
+			unlocks.add(lock.unlockAsync(this.owner).toCompletableFuture());
+		}
+		CompletableFuture<Void> all = (unlocks.size() == 1) ? unlocks.get(0)
+				: CompletableFuture.allOf(unlocks.toArray(CompletableFuture[]::new));
+		return all.handle((ignored, failure) -> {
+			for (CompletableFuture<Void> unlock : unlocks) {
+				if (unlock.isCompletedExceptionally()
+						&& LockAcquirer.unwrap(unlock.handle((v, ex) -> ex).join()) instanceof IllegalMonitorStateException lost) {
+					return lost("was lost before it was released", lost);
+				}
+			}
+			if (failure != null) {
+				throw RedisAnswer.failure(LockAcquirer.unwrap(failure), "releasing " + name());
+			}
+			return null;
+		});
+	}
+
+	/**
+	 * Releases the lock once {@code work} has completed, then completes with the work's outcome off Redisson's
+	 * threads: its result, its failure (carrying a lost lease as suppressed), or the loss.
+	 */
+	<T> CompletableFuture<T> releaseAfter(CompletionStage<T> work) {
+		CompletableFuture<T> done = new CompletableFuture<>();
+		work.whenComplete((result, failure) -> finish(result, failure).whenComplete((value, outcome) -> {
+			if (outcome != null) {
+				done.completeExceptionally(LockAcquirer.unwrap(outcome));
+			}
+			else {
+				done.complete(value);
+			}
+		}));
+		return done;
+	}
+
+	/**
+	 * Releases the lock and completes, on the continuation executor, with the outcome of work that ended with
+	 * {@code result} or {@code failure}: as {@link #releaseAfter}.
+	 */
+	<T> CompletableFuture<T> finish(@Nullable T result, @Nullable Throwable failure) {
+		CompletableFuture<T> done = new CompletableFuture<>();
+		releaseAsync().whenComplete((lost, releaseFailure) -> this.continuations.execute(() -> {
+			if (releaseFailure != null) {
+				releaseFailed(LockAcquirer.unwrap(releaseFailure));
+			}
+			if (failure != null) {
+				Throwable workFailure = LockAcquirer.unwrap(failure);
+				if (lost != null && workFailure != lost) {
+					workFailure.addSuppressed(lost);
+				}
+				done.completeExceptionally(workFailure);
+			}
+			else if (lost != null) {
+				done.completeExceptionally(lost);
+			}
+			else {
+				done.complete(result);
+			}
+		}));
+		return done;
+	}
+
+	/**
+	 * Right before a transaction begun under this hold (or bound to it) commits: fails unless the lock is still ours
+	 * (one round trip, {@code HEXISTS}; none when the cap already released it), then keeps the cap from releasing it
+	 * until {@link #commitEnded} (the commit is never cut in half).
 	 * @throws OrderLockLeaseLostException when it is not ours any more
 	 * @throws OrderLockUnavailableException when Redis cannot tell (closed: the commit does not happen)
 	 */
-	void verifyStillHeld() {
-		if (this.released.get()) {
-			throw lostException(null);
+	void commitStarting() {
+		synchronized (this.monitor) {
+			if (this.released) {
+				throw lostException(null);
+			}
+			this.committing++;
 		}
 		boolean held;
 		try {
 			held = isHeldByOwner();
 		}
 		catch (RedisException | TimeoutException ex) {
-			throw new OrderLockUnavailableException(this.key, "Could not confirm that lock '" + name()
-					+ "' is still held by " + this.origin + " before the commit: Redis is unavailable ("
-					+ KeyText.render(ex) + "). The transaction was rolled back.", ex);
+			commitEnded(false);
+			throw new OrderLockUnavailableException(this.request.keys().get(0), "Could not confirm that lock '"
+					+ name() + "' is still held by " + this.request.name() + " before the commit: Redis is "
+					+ "unavailable (" + KeyText.render(ex) + "). The transaction was rolled back.", ex);
 		}
 		if (!held) {
+			commitEnded(false);
 			throw lost("was lost before the transaction committed; the transaction was rolled back", null);
 		}
 	}
 
+	/**
+	 * A commit that {@link #commitStarting} let through has ended ({@code committed} or not). A cap reached
+	 * meanwhile is enforced now; the commit itself ran under the lock, so it is not reported as a loss.
+	 */
+	void commitEnded(boolean committed) {
+		boolean enforceCap;
+		synchronized (this.monitor) {
+			this.committing--;
+			enforceCap = this.capPending && this.committing == 0 && !this.released;
+			if (enforceCap) {
+				this.capPending = false;
+				this.released = true;
+			}
+		}
+		if (enforceCap) {
+			this.releasedAfterCommit = committed;
+			leaveTurn();
+			this.attempt.released();
+			logger.warn("Lock '" + name() + "' of key '" + KeyText.render(this.request.keys().toString())
+					+ "' reached its maxHoldTime while a transaction under it was committing; it was released right "
+					+ "after the commit.");
+			freeEveryHold();
+		}
+	}
+
 	private boolean isHeldByOwner() throws TimeoutException {
+		List<CompletableFuture<Boolean>> checks = new ArrayList<>(this.locks.size());
+		for (RLock lock : this.locks) {
+			checks.add(lock.isHeldByThreadAsync(this.owner).toCompletableFuture());
+		}
 		try {
-			return RedisAnswer.await(this.lock.isHeldByThreadAsync(this.threadId), this.redisTimeout,
-					"checking " + name());
+			for (CompletableFuture<Boolean> check : checks) {
+				if (!RedisAnswer.await(check, this.redisTimeout, "checking " + name())) {
+					return false;
+				}
+			}
+			return true;
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
@@ -178,15 +386,31 @@ final class HeldOrderLock {
 		}
 	}
 
+	private void forgetOnThisThread() {
+		ArrayDeque<HeldOrderLock> onThread = heldByThread.get();
+		if (onThread != null && onThread.remove(this) && onThread.isEmpty()) {
+			heldByThread.remove();
+		}
+	}
+
+	private void leaveTurn() {
+		LocalHandOff.Turn turn = this.turn;
+		if (turn != null) {
+			turn.leave();
+		}
+	}
+
 	private @Nullable OrderLockLeaseLostException releaseFailed(Throwable ex) {
-		logger.warn("Could not release lock '" + name() + "' held by " + this.origin + " (" + KeyText.render(ex)
-				+ "); it lapses on its own when its lease expires, blocking the order until then.", ex);
+		logger.warn("Could not release lock '" + name() + "' held by " + this.request.name() + " ("
+				+ KeyText.render(ex) + "); it lapses on its own when its lease expires, blocking the order until then.",
+				ex);
 		return null;
 	}
 
 	/** This lock's name as messages show it (the key in it may be anything a caller sent). */
 	private String name() {
-		return KeyText.nameOf(this.lock);
+		return (this.locks.size() == 1) ? KeyText.nameOf(this.locks.get(0))
+				: KeyText.render(this.locks.get(0).getName() + " and " + (this.locks.size() - 1) + " more");
 	}
 
 	private OrderLockLeaseLostException lost(String what, @Nullable Throwable cause) {
@@ -202,22 +426,22 @@ final class HeldOrderLock {
 		this.lossReported = true;
 		this.leaseLosses.incrementAndGet();
 		this.attempt.leaseLost();
-		logger.warn("Lock '" + name() + "' of key '" + KeyText.render(this.key) + "' " + what + ". Another "
-				+ "instance may have changed the same order at the same time; the integrity of the data protected by "
-				+ "this lock may have been compromised.");
+		logger.warn("Lock '" + name() + "' of key '" + KeyText.render(String.join(", ", this.request.keys())) + "' "
+				+ what + ". Another instance may have changed the same order at the same time; the integrity of the "
+				+ "data protected by this lock may have been compromised.");
 	}
 
 	private OrderLockLeaseLostException lostException(@Nullable Throwable cause) {
 		Duration cap = this.capReachedAfter;
 		String why = (cap != null) ? "it was released when its maxHoldTime " + cap + " was reached"
 				: "its lease expired while the code ran";
-		return new OrderLockLeaseLostException(this.key, "Lock '" + name() + "' of " + this.origin
-				+ " was no longer held when the code ended: " + why + ". Another instance may have changed the same "
-				+ "order meanwhile; the integrity of the data protected by this lock may have been compromised.",
-				cause);
+		return new OrderLockLeaseLostException(this.request.keys().get(0), "Lock '" + name() + "' of "
+				+ this.request.name() + " was no longer held when the code ended: " + why + ". Another instance may "
+				+ "have changed the same order meanwhile; the integrity of the data protected by this lock may have "
+				+ "been compromised.", cause);
 	}
 
-	/** One daemon thread for every hold-time cap: it only sends an asynchronous unlock. */
+	/** One daemon thread for every hold-time cap: it only sends asynchronous unlocks. */
 	private static final class Timer {
 
 		static final ScheduledThreadPoolExecutor INSTANCE = create();

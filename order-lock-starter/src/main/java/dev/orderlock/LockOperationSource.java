@@ -100,49 +100,25 @@ final class LockOperationSource implements BeanFactoryAware {
 		Duration leaseTime = parseDuration(specific, "leaseTime", annotation.leaseTime(), false);
 		Duration maxHoldTime = parseDuration(specific, "maxHoldTime", annotation.maxHoldTime(), false);
 		LockedReturn returns = LockedReturn.of(specific);
-		if (returns != LockedReturn.SYNCHRONOUS && annotation.fenced()) {
-			throw new OrderLockDefinitionException(specific, "is fenced and asynchronous; fencing tokens are handed "
-					+ "to the calling thread, which does not run the asynchronous work",
-					"Remove fenced = true, or take the fenced lock in a synchronous method that the asynchronous work "
-							+ "calls.", null);
-		}
-		if (returns != LockedReturn.SYNCHRONOUS && maxHoldTime != null) {
-			throw new OrderLockDefinitionException(specific, "sets maxHoldTime on an asynchronous method, which "
-					+ "order-lock does not cap", "Remove maxHoldTime and bound the work itself (orTimeout, "
-							+ "Mono.timeout): when it fails, the lock is released.", null);
-		}
-		if (returns != LockedReturn.SYNCHRONOUS && annotation.kind() != LockKind.EXCLUSIVE) {
-			throw new OrderLockDefinitionException(specific, "takes a " + annotation.kind() + " lock in an "
-					+ "asynchronous method; only the exclusive lock is supported there",
-					"Remove kind, or take the " + annotation.kind() + " lock in a synchronous method.", null);
-		}
 		checkKind(specific, annotation, key, leaseTime);
-		return new LockOperation(specific, MethodDescriptions.describe(specific), keyText, key, waitTime,
-				leaseTime, maxHoldTime, annotation.fenced(), annotation.kind(), returns);
+		String description = MethodDescriptions.describe(specific);
+		LockRequest request = LockRequest.of("").name(description).kind(annotation.kind()).waitTime(waitTime)
+			.leaseTime(leaseTime).maxHoldTime(maxHoldTime).fenced(annotation.fenced());
+		return new LockOperation(specific, description, keyText, key, request, returns);
 	}
 
 
-	/** Combinations Redisson cannot take as one lock; a key of several orders is known here only from its type. */
+	/** Combinations that cannot work (the rules of {@link OrderLockOptions}); several orders known from the type. */
 	private static void checkKind(Method method, OrderLock annotation, KeyExpression key,
 			@Nullable Duration leaseTime) {
-		LockKind kind = annotation.kind();
-		if (annotation.fenced() && kind != LockKind.EXCLUSIVE) {
-			throw new OrderLockDefinitionException(method, "is fenced with kind = " + kind + ", but only the "
-					+ "exclusive lock hands out fencing tokens (Redisson's RFencedLock has no fair or read/write form)",
-					"Remove fenced = true, or kind = " + kind + ".", null);
-		}
 		Class<?> keyType = key.argumentType(method);
 		boolean severalOrders = keyType != null && (Collection.class.isAssignableFrom(keyType) || keyType.isArray());
-		if (severalOrders && annotation.fenced()) {
-			throw new OrderLockDefinitionException(method, "locks several orders (its key is a "
-					+ keyType.getSimpleName() + ") with fenced = true, but a fencing token belongs to one order",
-					"Remove fenced = true, or lock and write each order in its own fenced call.", null);
-		}
-		if (severalOrders && leaseTime != null) {
-			throw new OrderLockDefinitionException(method, "locks several orders (its key is a "
-					+ keyType.getSimpleName() + ") with a fixed leaseTime, which would start at each lock's own "
-					+ "acquisition", "Remove leaseTime (the watchdog renews every lock); cap the hold with "
-							+ "maxHoldTime instead.", null);
+		OrderLockOptions.Conflict conflict = OrderLockOptions.conflict(annotation.kind(), annotation.fenced(),
+				leaseTime != null, severalOrders);
+		if (conflict != null) {
+			String problem = severalOrders ? conflict.problem().replace("locks several orders",
+					"locks several orders (its key is a " + keyType.getSimpleName() + ")") : conflict.problem();
+			throw new OrderLockDefinitionException(method, problem, conflict.action(), null);
 		}
 	}
 

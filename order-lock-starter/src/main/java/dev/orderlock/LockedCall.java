@@ -3,11 +3,11 @@ package dev.orderlock;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The work run under a lock; may throw anything, which reaches the caller unchanged.
+ * The work run under a lock, internally: may throw anything, which reaches the caller unchanged.
  */
 @FunctionalInterface
 interface LockedCall<T extends @Nullable Object> {
 
-	T call() throws Throwable;
+	T call(OrderLockStatus lock) throws Throwable;
 
 }

@@ -7,12 +7,14 @@ import java.util.OptionalLong;
  * What the code running under a lock may ask about it: the fencing token of a {@link OrderLock#fenced() fenced}
  * lock, to guard its final write with, e.g. {@code UPDATE orders SET status = ?, fence = ? WHERE id = ? AND fence < ?}.
  * <p>
- * Thread-bound, like the lock: it answers on the thread that runs the guarded code, for as long as that code runs.
- * Never fails.
+ * Thread-bound: it answers on the thread that runs the guarded code, for as long as that code runs: a blocking
+ * method's whole body; for a {@code CompletionStage} or {@code Mono} method, the method itself while it builds its
+ * work (read the token there and hand it to the work; {@link OrderLockTemplate#executeAsync(LockRequest,
+ * java.util.function.Function)} hands it over as {@link OrderLockStatus}). Never fails.
  */
 public final class OrderLockContext {
 
-	private static final ThreadLocal<ArrayDeque<Long>> tokens = new ThreadLocal<>();
+	private static final ThreadLocal<ArrayDeque<OrderLockStatus>> held = new ThreadLocal<>();
 
 	private OrderLockContext() {
 	}
@@ -23,25 +25,33 @@ public final class OrderLockContext {
 	 * leaves the method unlocked.
 	 */
 	public static OptionalLong currentFencingToken() {
-		ArrayDeque<Long> stack = tokens.get();
-		return (stack != null && !stack.isEmpty()) ? OptionalLong.of(stack.peek()) : OptionalLong.empty();
+		ArrayDeque<OrderLockStatus> stack = held.get();
+		if (stack != null) {
+			for (OrderLockStatus lock : stack) {
+				OptionalLong token = lock.fencingToken();
+				if (token.isPresent()) {
+					return token;
+				}
+			}
+		}
+		return OptionalLong.empty();
 	}
 
-	static void push(long token) {
-		ArrayDeque<Long> stack = tokens.get();
+	static void push(OrderLockStatus lock) {
+		ArrayDeque<OrderLockStatus> stack = held.get();
 		if (stack == null) {
 			stack = new ArrayDeque<>(2);
-			tokens.set(stack);
+			held.set(stack);
 		}
-		stack.push(token);
+		stack.push(lock);
 	}
 
 	static void pop() {
-		ArrayDeque<Long> stack = tokens.get();
+		ArrayDeque<OrderLockStatus> stack = held.get();
 		if (stack != null) {
 			stack.poll();
 			if (stack.isEmpty()) {
-				tokens.remove();
+				held.remove();
 			}
 		}
 	}

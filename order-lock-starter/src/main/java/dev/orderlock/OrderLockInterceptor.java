@@ -11,8 +11,9 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.aop.framework.AopProxyUtils;
 
 /**
- * Maps a call of an {@link OrderLock} method onto {@link OrderLockTemplate}: resolves the key once, then proceeds
- * under the lock. Nothing else happens here, so the annotation and the template cannot drift apart.
+ * Maps a call of an {@link OrderLock} method onto {@link OrderLockTemplate}: resolves the keys once, makes the
+ * method's {@link LockRequest} for them and hands the call to the adapter of its return style, decided at start-up.
+ * Nothing else happens here, so the annotation and the template cannot drift apart.
  */
 final class OrderLockInterceptor implements MethodInterceptor {
 
@@ -36,26 +37,30 @@ final class OrderLockInterceptor implements MethodInterceptor {
 			return invocation.proceed();
 		}
 		Object keys = this.operationSource.resolveKeys(operation, invocation.getArguments(), target);
+		LockRequest request = requestFor(operation, keys);
 		OrderLockTemplate template = this.template.get();
-		if (operation.returns() != LockedReturn.SYNCHRONOUS) {
-			if (!(keys instanceof String key)) {
-				throw new OrderLockException("Lock key expression '" + operation.keyText() + "' of "
-						+ operation.description() + " resolved to several orders, which asynchronous methods cannot "
-						+ "lock yet. The method was not run. Lock one order per call, or make the method synchronous.");
-			}
-			return (operation.returns() == LockedReturn.COMPLETION_STAGE)
-					? template.executeAsync(key, operation.waitTime(), operation.leaseTime(), operation.description(),
-							() -> (CompletionStage<?>) invocation.proceed())
-					: MonoLocking.lock(template, key, operation, invocation);
+		return switch (operation.returns()) {
+			case SYNCHRONOUS -> template.call(request, (lock) -> invocation.proceed());
+			case COMPLETION_STAGE -> template.callAsync(request, (lock) -> (CompletionStage<?>) invocation.proceed());
+			case MONO -> MonoLocking.lock(template, request, invocation);
+		};
+	}
+
+	@SuppressWarnings("unchecked")
+	private static LockRequest requestFor(LockOperation operation, Object keys) {
+		if (keys instanceof String key) {
+			return operation.request().withKey(key);
 		}
-		if (keys instanceof String key && operation.kind() == LockKind.EXCLUSIVE) {
-			return template.execute(key, operation.waitTime(), operation.leaseTime(), operation.maxHoldTime(),
-					operation.fenced(), operation.description(), invocation::proceed);
+		try {
+			return operation.request().withKeys((List<String>) keys);
 		}
-		// Another kind, or several orders (a List from a collection or array key).
-		return template.execute(operation.kind(), (keys instanceof String key) ? List.of(key) : (List<String>) keys,
-				operation.waitTime(), operation.leaseTime(), operation.maxHoldTime(), operation.description(),
-				invocation::proceed);
+		catch (IllegalArgumentException ex) {
+			// Several orders where the key's declared type did not tell at start-up, with an option that needs one.
+			throw new OrderLockException("Lock key expression '" + operation.keyText() + "' of "
+					+ operation.description() + " resolved to several orders, but the method "
+					+ ex.getMessage().substring(ex.getMessage().indexOf(' ', "Lock request ".length()) + 1)
+					+ " The method was not run.", ex);
+		}
 	}
 
 }

@@ -1,50 +1,49 @@
 package dev.orderlock;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.LongFunction;
 import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
-import org.redisson.api.RFencedLock;
 import org.redisson.api.RLock;
 import org.redisson.api.RedissonClient;
-import org.redisson.client.RedisException;
-import org.redisson.command.NoSyncedSlavesException;
 
 import org.springframework.util.Assert;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.StringUtils;
 
 /**
- * Runs code while holding the lock of one order: the programmatic form of {@link OrderLock}, with the same lock
- * names and semantics (the annotation's advice is a thin adapter over this class).
+ * Runs code while holding the locks an {@link LockRequest} names: the programmatic form of {@link OrderLock}, with
+ * the same lock names and semantics (the annotation's advice is a thin adapter over this class).
  * <p>
- * The lock is the Redisson {@link RLock} named {@code <key prefix>:<key>} ({@code RFencedLock} for
- * {@link #executeFenced fenced} calls, which exclude plain ones of the same key). It is acquired with one atomic
- * script, renewed by Redisson's watchdog while the work runs (unless a fixed lease is given), and released by its
- * owner only: on return, or, when a Spring transaction is already running on the calling thread, after that
- * transaction completes (so no other instance reads the order before the commit). Reentrant on the same thread.
- * With {@linkplain #setLocalHandOff local hand-off} on, callers of this instance that want the same order first queue
- * here and only the head of the queue waits in Redis. Other {@linkplain LockKind kinds} (fair, read, write) and
- * several orders at once (all or nothing, in sorted key order) take the matching Redisson locks under the same names.
+ * The lock of an order is the Redisson lock named {@code <key prefix>:<key>} of the request's {@linkplain LockKind
+ * kind} ({@code RFencedLock} for fenced requests, which exclude plain ones of the same key). It is acquired with one
+ * atomic script, renewed by Redisson's watchdog while the work runs (unless a fixed lease is given), and released by
+ * its owner only: on return, or, when a Spring transaction is already running on the calling thread, after that
+ * transaction completes (so no other instance reads the order before the commit). Every transaction begun while a
+ * blocking call holds the lock checks, right before it commits, that the lock is still held. Several orders are
+ * locked all or nothing, in their canonical order. Reentrant on the same thread. With {@linkplain #setLocalHandOff
+ * local hand-off} on, callers of this instance that want the same order first queue here and only the head of the
+ * queue waits in Redis.
  * <p>
  * Failure behaviour, always closed (the work never runs without the lock):
  * <ul>
  * <li>busy for the whole wait time: {@link OrderLockTimeoutException};</li>
- * <li>Redis unreachable or failing: {@link OrderLockUnavailableException};</li>
+ * <li>Redis unreachable, failing, or not answering within the wait time plus {@linkplain #setRedisTimeout the Redis
+ * timeout}: {@link OrderLockUnavailableException};</li>
  * <li>interrupted while waiting: {@link OrderLockException}, with the thread's interrupt flag restored;</li>
- * <li>blank key, or a key longer than {@linkplain #setMaxKeyLength the maximum}: {@link OrderLockException},
+ * <li>blank key, no key, or a key longer than {@linkplain #setMaxKeyLength the maximum}: {@link OrderLockException},
  * before anything is sent to Redis.</li>
  * </ul>
  * Keys are used exactly as given ({@code :}, {@code *}, braces, line breaks, any Unicode): two keys take the same lock
@@ -53,23 +52,31 @@ import org.springframework.util.StringUtils;
  * <p>
  * A lock found lost when the work ends (its lease expired, or the {@linkplain #setMaxHoldTime hold-time cap}
  * released it) is logged with its key, counted ({@link #getLeaseLossCount()}) and reported as
- * {@link OrderLockLeaseLostException}: before the commit of a bound transaction, which is then rolled back;
- * otherwise in place of the work's result (the work's own exception, if any, is kept and carries the loss as
- * suppressed), because the integrity of the data it protects may have been compromised. Any other release failure is
- * logged and the lock lapses on its own after its lease.
+ * {@link OrderLockLeaseLostException}: before the commit of a transaction begun under it or bound to it, which is then
+ * rolled back; otherwise in place of the work's result (the work's own exception, if any, is kept and carries the
+ * loss as suppressed). The cap never releases a lock while a transaction under it commits: it waits for the commit
+ * to end. Any other release failure is logged and the lock lapses on its own after its lease.
+ * <p>
+ * Asynchronous work ({@link #executeAsync(LockRequest, Function)}) is owned by the call, not by a thread: the calling
+ * thread waits for the lock, starts the work, and the lock is released when the work's stage completes, whichever
+ * thread completes it; the returned future completes after the release, never on Redisson's I/O threads.
  * <p>
  * Configured by the auto-configuration with a {@code MeterRegistry} or an {@code ObservationRegistry}, it records
- * each call's wait and its outcome, the hold and a lost lease, by lock name and never by key (see
- * docs/observability.md); otherwise it records nothing.
+ * each call's wait and its outcome, the hold and a lost lease, by the request's name and never by key (see
+ * docs/observability.md); an observer that throws is logged and changes nothing.
  */
 public class OrderLockTemplate {
-
-	private static final String ORIGIN = OrderLockTemplate.class.getSimpleName();
 
 	/** spring-tx is optional: without it there is no transaction to bind a release to. */
 	private static final boolean TRANSACTIONS_PRESENT = ClassUtils.isPresent(
 			"org.springframework.transaction.support.TransactionSynchronizationManager",
 			OrderLockTemplate.class.getClassLoader());
+
+	/** Owners of asynchronous calls: negative, so that they never meet a real thread's id in a lock's owner field. */
+	private static final AtomicLong callOwners = new AtomicLong();
+
+	/** Where work and callers continue once Redis has answered, so that nothing runs on Redisson's I/O threads. */
+	private static final ExecutorService CONTINUATIONS = Executors.newCachedThreadPool(new DaemonThreads());
 
 	private final RedissonClient redisson;
 
@@ -83,6 +90,8 @@ public class OrderLockTemplate {
 
 	private @Nullable Duration redisTimeout;
 
+	private LockAcquirer acquirer;
+
 	private final AtomicLong leaseLosses = new AtomicLong();
 
 	private @Nullable LocalHandOff localHandOff;
@@ -92,7 +101,7 @@ public class OrderLockTemplate {
 	/**
 	 * @param redisson the application's client; every instance that must exclude each other uses the same Redis
 	 * @param keyPrefix prefix of every lock's Redis key, e.g. {@code order-lock}
-	 * @param defaultWaitTime how long to wait for a busy lock unless a call says otherwise
+	 * @param defaultWaitTime how long to wait for a busy lock unless a request says otherwise
 	 */
 	public OrderLockTemplate(RedissonClient redisson, String keyPrefix, Duration defaultWaitTime) {
 		Assert.notNull(redisson, "RedissonClient must not be null");
@@ -101,81 +110,73 @@ public class OrderLockTemplate {
 		this.redisson = redisson;
 		this.namePrefix = keyPrefix + ":";
 		this.defaultWaitTime = defaultWaitTime;
+		this.acquirer = new LockAcquirer(redisson, this.namePrefix, null);
+	}
+
+	/**
+	 * Runs {@code callback} under the locks of {@code request}, handing it the lock's status (keys, fencing token).
+	 * @throws E what the callback throws, unchanged
+	 * @throws OrderLockException (or a subclass) when the lock cannot be taken, as this class describes
+	 */
+	public <T extends @Nullable Object, E extends Throwable> T execute(LockRequest request,
+			LockCallback<T, E> callback) throws E {
+		Objects.requireNonNull(request, "request must not be null");
+		Objects.requireNonNull(callback, "callback must not be null");
+		try {
+			return call(request, callback::doInLock);
+		}
+		catch (Throwable ex) {
+			// Only what the callback declares (E) or unchecked exceptions can come out of it.
+			throw OrderLockTemplate.<E>rethrow(ex);
+		}
+	}
+
+	/**
+	 * Runs asynchronous work under the locks of {@code request}. The calling thread waits for the lock (as
+	 * {@link #execute(LockRequest, LockCallback)} does, throwing the same exceptions before the work starts) and then
+	 * starts it; the lock is owned by this call, not by a thread, and released when the work's stage completes. The
+	 * returned future completes only after the release, with the work's outcome, or with
+	 * {@link OrderLockLeaseLostException} when the lock was lost meanwhile.
+	 * <p>
+	 * To bound the work, bound the <em>returned</em> future ({@code orTimeout}): the caller stops waiting, and the
+	 * lock stays held until the work's own stage completes, so nothing else runs on the order meanwhile. A timeout
+	 * applied to the work's stage itself would release the lock while the real work still runs.
+	 */
+	public <T extends @Nullable Object> CompletableFuture<T> executeAsync(LockRequest request,
+			Function<OrderLockStatus, ? extends @Nullable CompletionStage<T>> work) {
+		Objects.requireNonNull(request, "request must not be null");
+		Objects.requireNonNull(work, "work must not be null");
+		try {
+			CompletableFuture<T> result = callAsync(request, work::apply);
+			return (result != null) ? result : CompletableFuture.completedFuture(null);
+		}
+		catch (Throwable ex) {
+			throw OrderLockTemplate.<RuntimeException>rethrow(ex);
+		}
 	}
 
 	/** Runs {@code action} under the lock of {@code key}, waiting the default wait time, watchdog-renewed. */
 	public <T extends @Nullable Object> T execute(String key, Supplier<T> action) {
-		return execute(key, null, null, action);
+		return execute(LockRequest.of(key), (lock) -> action.get());
 	}
 
 	/** Runs {@code action} under the lock of {@code key}, waiting the default wait time, watchdog-renewed. */
 	public void run(String key, Runnable action) {
-		execute(key, null, null, () -> {
+		execute(LockRequest.of(key), (lock) -> {
 			action.run();
 			return null;
 		});
 	}
 
 	/**
-	 * Runs {@code action} under the lock of {@code key}.
+	 * Runs {@code action} under the lock of {@code key}; a shorthand for
+	 * {@code execute(LockRequest.of(key).waitTime(waitTime).leaseTime(leaseTime), ...)}.
 	 * @param waitTime how long to wait for a busy lock; {@code null} for the default
 	 * @param leaseTime fixed lease after which Redis frees the lock; {@code null} for watchdog renewal
 	 */
 	public <T extends @Nullable Object> T execute(String key, @Nullable Duration waitTime,
 			@Nullable Duration leaseTime, Supplier<T> action) {
-		Objects.requireNonNull(action, "action must not be null");
-		try {
-			return execute(key, waitTime, leaseTime, ORIGIN, action::get);
-		}
-		catch (RuntimeException | Error ex) {
-			throw ex;
-		}
-		catch (Throwable ex) {
-			// A Supplier cannot throw checked exceptions; this is unreachable short of sneaky throws.
-			throw new IllegalStateException(ex);
-		}
-	}
-
-	/**
-	 * Runs {@code action} under the {@linkplain OrderLock#fenced() fenced} lock of {@code key}, waiting the default
-	 * wait time, watchdog-renewed, handing it the lock's fencing token (also available from
-	 * {@link OrderLockContext#currentFencingToken()}).
-	 */
-	public <T extends @Nullable Object> T executeFenced(String key, LongFunction<T> action) {
-		Objects.requireNonNull(action, "action must not be null");
-		try {
-			return execute(key, null, null, null, true, ORIGIN,
-					() -> action.apply(OrderLockContext.currentFencingToken().orElseThrow()));
-		}
-		catch (RuntimeException | Error ex) {
-			throw ex;
-		}
-		catch (Throwable ex) {
-			throw new IllegalStateException(ex);
-		}
-	}
-
-	/**
-	 * Runs asynchronous work under the lock of {@code key}, waiting the default wait time, watchdog-renewed. The
-	 * calling thread waits for the lock (as {@link #execute(String, Supplier)} does) and then starts {@code action};
-	 * the lock is owned by this call, not by a thread, and released when the returned stage completes, whichever
-	 * thread completes it. The returned future completes only after the release, with the work's outcome, or with
-	 * {@link OrderLockLeaseLostException} when the lock was lost meanwhile.
-	 * @throws OrderLockTimeoutException, OrderLockUnavailableException, OrderLockException as {@code execute} does,
-	 * before {@code action} runs
-	 */
-	public <T extends @Nullable Object> CompletableFuture<T> executeAsync(String key,
-			Supplier<? extends @Nullable CompletionStage<T>> action) {
-		Objects.requireNonNull(action, "action must not be null");
-		try {
-			return executeAsync(key, null, null, ORIGIN, action::get);
-		}
-		catch (RuntimeException | Error ex) {
-			throw ex;
-		}
-		catch (Throwable ex) {
-			throw new IllegalStateException(ex);
-		}
+		return execute(LockRequest.of(key).waitTime(waitTime).leaseTime(leaseTime), (lock) -> action.get());
 	}
 
 	/**
@@ -187,43 +188,117 @@ public class OrderLockTemplate {
 	 * @throws OrderLockException when {@code keys} is empty or one of them is blank (the code is not run)
 	 */
 	public <T extends @Nullable Object> T execute(Collection<String> keys, Supplier<T> action) {
-		return execute(LockKind.EXCLUSIVE, keys, action);
+		return execute(LockRequest.of(keys), (lock) -> action.get());
 	}
 
-	/**
-	 * Runs {@code action} under the lock of {@code kind} of {@code key} (see {@link LockKind}), waiting the default
-	 * wait time, watchdog-renewed.
-	 */
+	/** Runs {@code action} under the lock of {@code kind} of {@code key}; a shorthand for a request of that kind. */
 	public <T extends @Nullable Object> T execute(LockKind kind, String key, Supplier<T> action) {
-		return execute(kind, List.of(key), action);
+		return execute(LockRequest.of(key).kind(kind), (lock) -> action.get());
+	}
+
+	/** Runs {@code action} under the locks of {@code kind} of every order in {@code keys}, all or nothing. */
+	public <T extends @Nullable Object> T execute(LockKind kind, Collection<String> keys, Supplier<T> action) {
+		return execute(LockRequest.of(keys).kind(kind), (lock) -> action.get());
 	}
 
 	/**
-	 * Runs {@code action} under the locks of {@code kind} of every order in {@code keys}, all or nothing, as
-	 * {@link #execute(Collection, Supplier)} does.
+	 * Runs {@code action} under the {@linkplain OrderLock#fenced() fenced} lock of {@code key}, waiting the default
+	 * wait time, watchdog-renewed, handing it the lock's fencing token (also available from
+	 * {@link OrderLockContext#currentFencingToken()}).
 	 */
-	public <T extends @Nullable Object> T execute(LockKind kind, Collection<String> keys, Supplier<T> action) {
-		Objects.requireNonNull(kind, "kind must not be null");
-		Objects.requireNonNull(keys, "keys must not be null");
-		Objects.requireNonNull(action, "action must not be null");
+	public <T extends @Nullable Object> T executeFenced(String key, LongFunction<T> action) {
+		return execute(LockRequest.of(key).fenced(true),
+				(lock) -> action.apply(lock.fencingToken().orElseThrow()));
+	}
+
+	/** Runs asynchronous work under the lock of {@code key}, as {@link #executeAsync(LockRequest, Function)}. */
+	public <T extends @Nullable Object> CompletableFuture<T> executeAsync(String key,
+			Supplier<? extends @Nullable CompletionStage<T>> action) {
+		return executeAsync(LockRequest.of(key), (lock) -> action.get());
+	}
+
+	/** The blocking lifecycle: acquire for this thread, run, release (or bind the release to the transaction). */
+	<T extends @Nullable Object> T call(LockRequest request, LockedCall<T> call) throws Throwable {
+		rejectInvalidKeys(request);
+		LockObserver.Attempt attempt = this.observer.waiting(request.name());
 		try {
-			return execute(kind, keys, null, null, null, ORIGIN, action::get);
-		}
-		catch (RuntimeException | Error ex) {
-			throw ex;
+			HeldOrderLock held = acquire(request, Thread.currentThread().getId(), true, attempt);
+			T result = callHeld(held, call);
+			attempt.ended(null);
+			return result;
 		}
 		catch (Throwable ex) {
-			throw new IllegalStateException(ex);
+			attempt.ended(ex);
+			throw ex;
 		}
 	}
 
-	/** The asynchronous counterpart of the synchronous {@code execute}; a {@code null} stage releases at once. */
-	<T extends @Nullable Object> @Nullable CompletableFuture<T> executeAsync(String key, @Nullable Duration waitTime,
-			@Nullable Duration leaseTime, String origin, LockedCall<? extends @Nullable CompletionStage<T>> call)
-			throws Throwable {
-		LockObserver.Attempt attempt = this.observer.waiting(origin);
+	private <T extends @Nullable Object> T callHeld(HeldOrderLock held, LockedCall<T> call) throws Throwable {
+		boolean boundToTransaction;
 		try {
-			CompletableFuture<T> result = acquireAndStart(key, waitTime, leaseTime, origin, attempt, call);
+			// Inside a running transaction the release waits for its completion (and ownership is checked before
+			// its commit); otherwise the lock is released on return.
+			boundToTransaction = TRANSACTIONS_PRESENT && TransactionBoundRelease.bindIfActive(held);
+		}
+		catch (Throwable ex) {
+			held.release();
+			throw ex;
+		}
+		T result;
+		OrderLockContext.push(held);
+		try {
+			result = call.call(held);
+		}
+		catch (Throwable ex) {
+			if (!boundToTransaction) {
+				keepLoss(ex, held.release());
+			}
+			throw ex;
+		}
+		finally {
+			OrderLockContext.pop();
+		}
+		if (!boundToTransaction) {
+			OrderLockLeaseLostException lost = held.release();
+			if (lost != null) {
+				throw lost;
+			}
+		}
+		return result;
+	}
+
+	/**
+	 * The {@code CompletionStage} lifecycle: acquire for a new call owner on this thread, start the work, release when
+	 * its stage completes. A {@code null} stage releases at once (and is returned as {@code null}).
+	 */
+	<T extends @Nullable Object> @Nullable CompletableFuture<T> callAsync(LockRequest request,
+			LockedCall<? extends @Nullable CompletionStage<T>> call) throws Throwable {
+		rejectInvalidKeys(request);
+		LockObserver.Attempt attempt = this.observer.waiting(request.name());
+		try {
+			HeldOrderLock held = acquire(request, nextCallOwner(), false, attempt);
+			CompletionStage<T> work;
+			OrderLockContext.push(held);
+			try {
+				work = call.call(held);
+			}
+			catch (Throwable ex) {
+				keepLoss(ex, held.release());
+				throw ex;
+			}
+			finally {
+				OrderLockContext.pop();
+			}
+			CompletableFuture<T> result = null;
+			if (work != null) {
+				result = held.releaseAfter(work);
+			}
+			else {
+				OrderLockLeaseLostException lost = held.release();
+				if (lost != null) {
+					throw lost;
+				}
+			}
 			// The call ends here on this thread; the hold time runs until the release, on whichever thread.
 			attempt.ended(null);
 			return result;
@@ -234,64 +309,145 @@ public class OrderLockTemplate {
 		}
 	}
 
-	private <T extends @Nullable Object> @Nullable CompletableFuture<T> acquireAndStart(String key,
-			@Nullable Duration waitTime, @Nullable Duration leaseTime, String origin, LockObserver.Attempt attempt,
-			LockedCall<? extends @Nullable CompletionStage<T>> call) throws Throwable {
-		CompletableFuture<AsyncOrderLock> acquiring = acquireAsync(key, waitTime, leaseTime, origin);
-		AsyncOrderLock held;
+	/**
+	 * The reactive lifecycle's first step: acquires for a new call owner without blocking any thread (no local queue:
+	 * it is for threads). Completes with the held lock, which the caller must release, or exceptionally with the
+	 * same exceptions a blocking call throws (already reported to {@code attempt}).
+	 */
+	CompletableFuture<HeldOrderLock> acquireAsync(LockRequest request, LockObserver.Attempt attempt) {
 		try {
-			held = acquiring.get();
+			rejectInvalidKeys(request);
 		}
-		catch (InterruptedException ex) {
-			acquiring.thenAccept(AsyncOrderLock::release);
-			OrderLockException interrupted = interrupted(this.redisson.getLock(this.namePrefix + key), origin, ex);
-			attempt.notAcquired(LockObserver.Outcome.INTERRUPTED, interrupted);
-			throw interrupted;
+		catch (OrderLockException ex) {
+			return CompletableFuture.failedFuture(ex);
 		}
-		catch (ExecutionException ex) {
-			Throwable failure = AsyncOrderLock.unwrap(ex.getCause());
-			attempt.notAcquired(LockObserver.Outcome.of(failure), failure);
-			throw failure;
-		}
-		attempt.acquired();
-		held.observedBy(attempt);
-		CompletionStage<T> work;
+		List<RLock> locks = this.acquirer.locksOf(request);
+		return this.acquirer.acquireAsync(request, locks, nextCallOwner(), waitTimeOf(request), System.nanoTime())
+			.handle((acquired, failure) -> {
+				if (failure != null) {
+					Throwable cause = LockAcquirer.unwrap(failure);
+					attempt.notAcquired(LockObserver.Outcome.of(cause), cause);
+					throw (RuntimeException) cause;
+				}
+				return held(request, acquired, false, attempt, null);
+			});
+	}
+
+	/** Acquires on the calling thread: the local queue first (when on and it applies), then Redis. */
+	private HeldOrderLock acquire(LockRequest request, long owner, boolean threadBound, LockObserver.Attempt attempt) {
+		Duration wait = waitTimeOf(request);
+		List<RLock> locks = this.acquirer.locksOf(request);
+		long startedAt = System.nanoTime();
+		LocalHandOff.Turn turn = null;
+		LockAcquirer.Acquired acquired;
 		try {
-			work = call.call();
+			turn = awaitLocalTurn(request, locks.get(0), wait);
+			acquired = this.acquirer.acquire(request, locks, owner, wait, startedAt);
 		}
-		catch (Throwable ex) {
-			held.release().exceptionally((lost) -> {
-				ex.addSuppressed(AsyncOrderLock.unwrap(lost));
-				return null;
-			}).join();
+		catch (RuntimeException ex) {
+			if (turn != null) {
+				turn.leave();
+			}
+			attempt.notAcquired(LockObserver.Outcome.of(ex), ex);
 			throw ex;
 		}
-		if (work == null) {
-			held.release().join();
+		return held(request, acquired, threadBound, attempt, turn);
+	}
+
+	private HeldOrderLock held(LockRequest request, LockAcquirer.Acquired acquired, boolean threadBound,
+			LockObserver.Attempt attempt, LocalHandOff.@Nullable Turn turn) {
+		HeldOrderLock held = new HeldOrderLock(request, acquired, threadBound, attempt, this.leaseLosses,
+				this.redisTimeout, CONTINUATIONS);
+		if (turn != null) {
+			held.holdTurn(turn);
+		}
+		attempt.acquired();
+		Duration cap = (request.maxHoldTime() != null) ? request.maxHoldTime() : this.defaultMaxHoldTime;
+		if (cap != null) {
+			held.capHoldTime(cap);
+		}
+		return held;
+	}
+
+	/**
+	 * Waits for this instance's turn at a single exclusive order, when local hand-off is on; {@code null} when the
+	 * queue does not apply (off, several orders, another kind, or the calling thread holds the order already).
+	 */
+	private LocalHandOff.@Nullable Turn awaitLocalTurn(LockRequest request, RLock lock, Duration wait) {
+		LocalHandOff queue = this.localHandOff;
+		if (queue == null || request.keys().size() != 1 || request.kind() != LockKind.EXCLUSIVE) {
 			return null;
 		}
-		return held.releaseAfter(work);
-	}
-
-	/**
-	 * Acquires the lock of {@code key} for asynchronous work, without blocking: completes with the held lock, or
-	 * exceptionally with {@link OrderLockTimeoutException}, {@link OrderLockUnavailableException} or
-	 * {@link OrderLockException}. The caller must {@linkplain AsyncOrderLock#release() release} it.
-	 */
-	CompletableFuture<AsyncOrderLock> acquireAsync(String key, @Nullable Duration waitTime,
-			@Nullable Duration leaseTime, String origin) {
-		OrderLockException rejected = rejected(key, origin);
-		if (rejected != null) {
-			return CompletableFuture.failedFuture(rejected);
+		String key = request.keys().get(0);
+		if (HeldOrderLock.currentThreadHolds(key)) {
+			// Reentrant: queueing behind callers that wait for our own lock would never end.
+			return null;
 		}
-		Duration wait = (waitTime != null) ? waitTime : this.defaultWaitTime;
-		return AsyncOrderLock.acquire(this.redisson.getLock(this.namePrefix + key), key, wait, leaseTime,
-				this.redisTimeout, origin, this.leaseLosses);
+		LocalHandOff.Turn turn;
+		try {
+			turn = queue.await(key, wait.toNanos());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new OrderLockException("Interrupted while waiting for lock '" + KeyText.nameOf(lock) + "' for "
+					+ request.name() + ". The code was not run.", ex);
+		}
+		if (turn == null) {
+			throw LockAcquirer.busy(lock, request, wait);
+		}
+		return turn;
+	}
+
+	private static void keepLoss(Throwable failure, @Nullable OrderLockLeaseLostException lost) {
+		if (lost != null && failure != lost && !(failure instanceof OrderLockLeaseLostException)) {
+			// The code's own failure stays the outcome; the loss travels with it.
+			failure.addSuppressed(lost);
+		}
+	}
+
+	private Duration waitTimeOf(LockRequest request) {
+		return (request.waitTime() != null) ? request.waitTime() : this.defaultWaitTime;
+	}
+
+	private static long nextCallOwner() {
+		return -callOwners.incrementAndGet();
+	}
+
+	/** Refuses keys that cannot name an order (blank, too long), before any Redis call. */
+	private void rejectInvalidKeys(LockRequest request) {
+		List<String> keys = request.keys();
+		if (keys.isEmpty()) {
+			throw new OrderLockException("Lock keys for " + request.name() + " are empty; a guarded call needs at "
+					+ "least one order to lock. The code was not run.");
+		}
+		for (String key : keys) {
+			if (!StringUtils.hasText(key)) {
+				throw new OrderLockException((keys.size() == 1)
+						? "Lock key for " + request.name() + " is blank; every guarded call needs the key of the order "
+								+ "it changes. The code was not run."
+						: "Lock keys " + KeyText.render(String.valueOf(keys)) + " for " + request.name() + " contain a "
+								+ "blank key; every guarded call needs the keys of the orders it changes. The code was "
+								+ "not run.");
+			}
+			if (key.length() > this.maxKeyLength) {
+				// Says how long the key is, never what it says: it may be megabytes of anything.
+				throw new OrderLockException("Lock key for " + request.name() + " is " + key.length() + " characters "
+						+ "long, more than order-lock.max-key-length (" + this.maxKeyLength + "); refusing to lock on "
+						+ "it. The code was not run. Lock on the order's id rather than on text a caller sent, or "
+						+ "raise order-lock.max-key-length.");
+			}
+		}
+	}
+
+	@SuppressWarnings("unchecked")
+	private static <E extends Throwable> E rethrow(Throwable ex) throws E {
+		throw (E) ex;
 	}
 
 	/**
-	 * Caps how long a lock of this template is held unless a call says otherwise: past it the lock is released even
-	 * if the code still runs, and the code's end reports a lost lease. {@code null} (the default) for no cap.
+	 * Caps how long a lock of this template is held unless a request says otherwise: past it the lock is released
+	 * even if the code still runs (every reentrant hold of it), and the code's end reports a lost lease. A commit
+	 * under way is never cut: the cap then waits for its end. {@code null} (the default) for no cap.
 	 */
 	public void setMaxHoldTime(@Nullable Duration maxHoldTime) {
 		Assert.isTrue(maxHoldTime == null || (!maxHoldTime.isNegative() && !maxHoldTime.isZero()),
@@ -303,7 +459,7 @@ public class OrderLockTemplate {
 	 * Longest key, in {@code char}s ({@link String#length()}), a call may lock on; 1024 by default. A longer one fails
 	 * the call with {@link OrderLockException} before any Redis command. Order ids are short: a long key is caller-
 	 * supplied text that should not become a lock name, since Redis stores the name with every held lock (and, for
-	 * fenced locks, keeps a token key of that name forever), so one request could make it store megabytes.
+	 * fenced locks, keeps a token key of that name), so one request could make it store megabytes.
 	 */
 	public void setMaxKeyLength(int maxKeyLength) {
 		Assert.isTrue(maxKeyLength > 0, "order-lock.max-key-length must be positive");
@@ -312,35 +468,42 @@ public class OrderLockTemplate {
 
 	/**
 	 * Bounds how long acquiring waits for Redis to answer, on top of the wait time, before failing with
-	 * {@link OrderLockUnavailableException}, whatever Redisson's own timeout and retries are. {@code null} (the
-	 * default) leaves the bound to Redisson's {@code timeout}, {@code retryAttempts} and {@code retryDelay}. Also
-	 * bounds the ownership check before a bound transaction commits (failing it closed) and the release (a release
-	 * that gives up is logged; the lock lapses after its lease).
+	 * {@link OrderLockUnavailableException}, whatever Redisson's own timeout and retries are; for every return style
+	 * and number of keys. {@code null} (the default) leaves the bound to Redisson's {@code timeout},
+	 * {@code retryAttempts} and {@code retryDelay}. Also bounds the ownership check before a commit (failing it
+	 * closed) and the release (a release that gives up is logged; the lock lapses after its lease).
 	 */
 	public void setRedisTimeout(@Nullable Duration redisTimeout) {
 		Assert.isTrue(redisTimeout == null || (!redisTimeout.isNegative() && !redisTimeout.isZero()),
 				"order-lock.redis-timeout must be positive");
 		this.redisTimeout = redisTimeout;
+		this.acquirer = new LockAcquirer(this.redisson, this.namePrefix, redisTimeout);
 	}
 
 	/**
-	 * Whether callers of this instance that want the same order queue here first (fair, thread-bound), so that only
-	 * the head of the queue waits in Redis (see {@code order-lock.local-hand-off}). Each caller still takes and
-	 * releases the Redis lock itself, so exclusion across instances does not depend on the queue; the wait time
-	 * covers both waits. Off by default; set it before the template is used.
+	 * Whether callers of this instance that want the same order queue here first (fair), so that only the head of
+	 * the queue waits in Redis (see {@code order-lock.local-hand-off}). Each caller still takes and releases the Redis
+	 * lock itself, so exclusion across instances does not depend on the queue; the wait time covers both waits; a
+	 * turn ends with the hold (its release, or its cap). Applies to one exclusive order per call, blocking or
+	 * {@code CompletionStage}; reactive callers wait in Redis. Off by default; set it before the template is used.
 	 */
 	public void setLocalHandOff(boolean localHandOff) {
 		this.localHandOff = localHandOff ? new LocalHandOff() : null;
 	}
 
-	/** Reports waits, holds and lost leases to meters and observations (docs/observability.md); none by default. */
-	/** Where this template reports its locks; for the reactive path, which takes them itself. */
+	/** Where this template reports its locks; for the reactive path. */
 	LockObserver observer() {
 		return this.observer;
 	}
 
+	/** Reports waits, holds and lost leases (docs/observability.md); whatever the observer throws is dropped. */
 	void setObserver(LockObserver observer) {
-		this.observer = observer;
+		this.observer = SafeLockObserver.of(observer);
+	}
+
+	/** Where work continues after Redis answered an asynchronous call; never one of Redisson's I/O threads. */
+	static Executor continuations() {
+		return CONTINUATIONS;
 	}
 
 	/** The local queue in front of the Redis lock, {@code null} unless local hand-off is on; for tests. */
@@ -356,296 +519,18 @@ public class OrderLockTemplate {
 		return this.leaseLosses.get();
 	}
 
-	<T extends @Nullable Object> T execute(String key, @Nullable Duration waitTime, @Nullable Duration leaseTime,
-			String origin, LockedCall<T> call) throws Throwable {
-		return execute(key, waitTime, leaseTime, null, false, origin, call);
-	}
+	/** Daemon threads, so that an idle continuation pool never keeps a JVM alive. */
+	private static final class DaemonThreads implements java.util.concurrent.ThreadFactory {
 
-	/**
-	 * The one place a lock is taken and released; {@code origin} names the caller in every message.
-	 */
-	<T extends @Nullable Object> T execute(String key, @Nullable Duration waitTime, @Nullable Duration leaseTime,
-			@Nullable Duration maxHoldTime, boolean fenced, String origin, LockedCall<T> call) throws Throwable {
-		OrderLockException rejected = rejected(key, origin);
-		if (rejected != null) {
-			throw rejected;
-		}
-		Duration wait = (waitTime != null) ? waitTime : this.defaultWaitTime;
-		String name = this.namePrefix + key;
-		RLock lock = fenced ? this.redisson.getFencedLock(name) : this.redisson.getLock(name);
-		LockObserver.Attempt attempt = this.observer.waiting(origin);
-		try {
-			T result = queueAndCallLocked(lock, key, wait, leaseTime, maxHoldTime, fenced, origin, attempt, call);
-			attempt.ended(null);
-			return result;
-		}
-		catch (Throwable ex) {
-			attempt.ended(ex);
-			throw ex;
-		}
-	}
+		private final AtomicInteger count = new AtomicInteger();
 
-	private <T extends @Nullable Object> T queueAndCallLocked(RLock lock, String key, Duration wait,
-			@Nullable Duration leaseTime, @Nullable Duration maxHoldTime, boolean fenced, String origin,
-			LockObserver.Attempt attempt, LockedCall<T> call) throws Throwable {
-		LocalHandOff queue = this.localHandOff;
-		if (queue == null) {
-			return callLocked(lock, key, wait, wait, leaseTime, maxHoldTime, fenced, origin, attempt, call);
+		@Override
+		public Thread newThread(Runnable runnable) {
+			Thread thread = new Thread(runnable, "order-lock-continuation-" + this.count.incrementAndGet());
+			thread.setDaemon(true);
+			return thread;
 		}
-		long queuedAt = System.nanoTime();
-		LocalHandOff.Turn turn;
-		try {
-			turn = awaitLocalTurn(queue, lock, key, wait, origin);
-		}
-		catch (RuntimeException ex) {
-			attempt.notAcquired(LockObserver.Outcome.of(ex), ex);
-			throw ex;
-		}
-		try {
-			// One budget for both waits: the local queue's share is taken off the wait in Redis. Inside a running
-			// transaction the turn ends on return and the next local caller waits in Redis for the commit.
-			Duration redisWait = wait.minusNanos(System.nanoTime() - queuedAt);
-			return callLocked(lock, key, wait, redisWait.isNegative() ? Duration.ZERO : redisWait, leaseTime,
-					maxHoldTime, fenced, origin, attempt, call);
-		}
-		finally {
-			queue.leave(turn);
-		}
-	}
 
-	/**
-	 * Locks of a {@link LockKind} other than the default, or of several orders: sorted, distinct keys, all or
-	 * nothing. One exclusive key takes the default path above, unchanged. Local hand-off does not apply here (it would
-	 * queue readers behind each other, and a fair lock queues in Redis already).
-	 */
-	<T extends @Nullable Object> T execute(LockKind kind, Collection<String> keys, @Nullable Duration waitTime,
-			@Nullable Duration leaseTime, @Nullable Duration maxHoldTime, String origin, LockedCall<T> call)
-			throws Throwable {
-		List<String> sorted = canonicalKeys(keys, origin);
-		if (sorted.size() == 1 && kind == LockKind.EXCLUSIVE) {
-			return execute(sorted.get(0), waitTime, leaseTime, maxHoldTime, false, origin, call);
-		}
-		LockObserver.Attempt attempt = this.observer.waiting(origin);
-		try {
-			T result = callLockedKind(kind, sorted, waitTime, leaseTime, maxHoldTime, origin, attempt, call);
-			attempt.ended(null);
-			return result;
-		}
-		catch (Throwable ex) {
-			attempt.ended(ex);
-			throw ex;
-		}
-	}
-
-	private <T extends @Nullable Object> T callLockedKind(LockKind kind, List<String> sorted,
-			@Nullable Duration waitTime, @Nullable Duration leaseTime, @Nullable Duration maxHoldTime, String origin,
-			LockObserver.Attempt attempt, LockedCall<T> call) throws Throwable {
-		Duration wait = (waitTime != null) ? waitTime : this.defaultWaitTime;
-		if (sorted.size() == 1) {
-			String key = sorted.get(0);
-			RLock lock = lockOf(kind, this.namePrefix + key);
-			return callLocked(lock, key, wait, wait, leaseTime, maxHoldTime, false, origin, attempt, call);
-		}
-		if (leaseTime != null) {
-			throw new OrderLockException("Locks of several orders " + KeyText.render(sorted.toString()) + " for "
-					+ origin + " cannot have a fixed lease: it would start at each lock's own acquisition. The code "
-					+ "was not run; leave the lease to the watchdog and cap the hold with maxHoldTime.");
-		}
-		List<RLock> locks = new ArrayList<>(sorted.size());
-		for (String key : sorted) {
-			locks.add(lockOf(kind, this.namePrefix + key));
-		}
-		String allKeys = sorted.toString();
-		return callLocked(new OrderMultiLock(this.namePrefix + allKeys, locks), allKeys, wait, wait, null,
-				maxHoldTime, false, origin, attempt, call);
-	}
-
-	/** Natural {@code String} order, duplicates once: the canonical order every caller acquires in. */
-	private List<String> canonicalKeys(Collection<String> keys, String origin) {
-		TreeSet<String> sorted = new TreeSet<>();
-		for (String key : keys) {
-			if (!StringUtils.hasText(key)) {
-				throw new OrderLockException("Lock keys " + KeyText.render(String.valueOf(keys)) + " for " + origin
-						+ " contain a blank key; every guarded call needs the keys of the orders it changes. The code "
-						+ "was not run.");
-			}
-			if (key.length() > this.maxKeyLength) {
-				throw tooLong(key, origin);
-			}
-			sorted.add(key);
-		}
-		if (sorted.isEmpty()) {
-			throw new OrderLockException("Lock keys for " + origin + " are empty; a guarded call needs at least one "
-					+ "order to lock. The code was not run.");
-		}
-		return new ArrayList<>(sorted);
-	}
-
-	private RLock lockOf(LockKind kind, String name) {
-		return switch (kind) {
-			case EXCLUSIVE -> this.redisson.getLock(name);
-			case FAIR -> this.redisson.getFairLock(name);
-			case READ -> this.redisson.getReadWriteLock(name).readLock();
-			case WRITE -> this.redisson.getReadWriteLock(name).writeLock();
-		};
-	}
-
-	private static LocalHandOff.Turn awaitLocalTurn(LocalHandOff queue, RLock lock, String key, Duration wait,
-			String origin) {
-		LocalHandOff.Turn turn;
-		try {
-			turn = queue.await(key, wait.toNanos());
-		}
-		catch (InterruptedException ex) {
-			throw interrupted(lock, origin, ex);
-		}
-		if (turn == null) {
-			throw busy(lock, key, wait, origin);
-		}
-		return turn;
-	}
-
-	/** Acquires in Redis (waiting up to {@code redisWait}), runs the call and releases or binds the release. */
-	private <T extends @Nullable Object> T callLocked(RLock lock, String key, Duration wait, Duration redisWait,
-			@Nullable Duration leaseTime, @Nullable Duration maxHoldTime, boolean fenced, String origin,
-			LockObserver.Attempt attempt, LockedCall<T> call) throws Throwable {
-		Long token;
-		try {
-			token = acquire(lock, key, wait, redisWait, leaseTime, fenced, origin);
-		}
-		catch (RuntimeException ex) {
-			attempt.notAcquired(LockObserver.Outcome.of(ex), ex);
-			throw ex;
-		}
-		attempt.acquired();
-		HeldOrderLock held = new HeldOrderLock(lock, key, origin, this.leaseLosses, attempt, this.redisTimeout);
-		Duration cap = (maxHoldTime != null) ? maxHoldTime : this.defaultMaxHoldTime;
-		if (cap != null) {
-			held.capHoldTime(cap);
-		}
-		boolean boundToTransaction;
-		try {
-			// Inside a running transaction the release waits for its completion (and ownership is checked before
-			// its commit); otherwise the lock is released on return.
-			boundToTransaction = TRANSACTIONS_PRESENT && TransactionBoundRelease.bindIfActive(held);
-		}
-		catch (RuntimeException | Error ex) {
-			held.release();
-			throw ex;
-		}
-		if (!boundToTransaction) {
-			held.releaseOnReturn();
-		}
-		if (token != null) {
-			OrderLockContext.push(token);
-		}
-		T result;
-		try {
-			result = call.call();
-		}
-		catch (Throwable ex) {
-			if (!boundToTransaction) {
-				OrderLockLeaseLostException lost = held.release();
-				if (lost != null && !(ex instanceof OrderLockLeaseLostException)) {
-					// The code's own failure stays the outcome; the loss travels with it.
-					ex.addSuppressed(lost);
-				}
-			}
-			throw ex;
-		}
-		finally {
-			if (token != null) {
-				OrderLockContext.pop();
-			}
-		}
-		if (!boundToTransaction) {
-			OrderLockLeaseLostException lost = held.release();
-			if (lost != null) {
-				throw lost;
-			}
-		}
-		return result;
-	}
-
-	/** The fencing token, or {@code null} for a lock without one. */
-	private @Nullable Long acquire(RLock lock, String key, Duration wait, Duration redisWait,
-			@Nullable Duration leaseTime, boolean fenced, String origin) {
-		long lease = (leaseTime != null) ? leaseTime.toMillis() : -1;
-		Long token = null;
-		boolean acquired;
-		try {
-			if (this.redisTimeout != null) {
-				Object answer = BoundedAcquire.tryLock(lock, fenced, redisWait, lease, this.redisTimeout);
-				token = (answer instanceof Long fencingToken) ? fencingToken : null;
-				acquired = (token != null) || Boolean.TRUE.equals(answer);
-			}
-			else if (fenced) {
-				token = ((RFencedLock) lock).tryLockAndGetToken(redisWait.toMillis(), lease, TimeUnit.MILLISECONDS);
-				acquired = (token != null);
-			}
-			else {
-				acquired = lock.tryLock(redisWait.toMillis(), lease, TimeUnit.MILLISECONDS);
-			}
-		}
-		catch (InterruptedException ex) {
-			throw interrupted(lock, origin, ex);
-		}
-		catch (RedisException | NoSyncedSlavesException ex) {
-			// NoSyncedSlavesException: on Sentinel/Cluster no replica confirmed the lock in time (checkLockSyncedSlaves);
-			// Redisson has undone it. Redis cannot serve the lock safely right now: the same as down.
-			if (Thread.currentThread().isInterrupted()) {
-				throw interrupted(lock, origin, ex);
-			}
-			throw new OrderLockUnavailableException(key, "Could not acquire lock '" + KeyText.nameOf(lock) + "' for "
-					+ origin + ": Redis is unavailable (" + KeyText.render(ex) + "). The code was not run.", ex);
-		}
-		catch (TimeoutException ex) {
-			throw new OrderLockUnavailableException(key, "Could not acquire lock '" + KeyText.nameOf(lock) + "' for "
-					+ origin + ": Redis did not answer within the wait time " + wait + " plus order-lock.redis-timeout "
-					+ this.redisTimeout + ". The code was not run.", ex);
-		}
-		catch (RuntimeException ex) {
-			throw new OrderLockException("Could not acquire lock '" + KeyText.nameOf(lock) + "' for " + origin + ": "
-					+ KeyText.render(ex) + ". The code was not run.", ex);
-		}
-		if (!acquired) {
-			if (fenced && Thread.currentThread().isInterrupted()) {
-				// tryLockAndGetToken declares no InterruptedException: an interrupt may surface as "not acquired".
-				throw interrupted(lock, origin, null);
-			}
-			throw busy(lock, key, wait, origin);
-		}
-		return token;
-	}
-
-	/** Why a single key cannot be locked (blank, or too long), before any Redis call; {@code null} when it can. */
-	private @Nullable OrderLockException rejected(String key, String origin) {
-		if (!StringUtils.hasText(key)) {
-			return new OrderLockException("Lock key for " + origin + " is blank; every guarded call needs the key of "
-					+ "the order it changes. The code was not run.");
-		}
-		return (key.length() > this.maxKeyLength) ? tooLong(key, origin) : null;
-	}
-
-	/** Says how long the key is, never what it says: it may be megabytes of anything. */
-	private OrderLockException tooLong(String key, String origin) {
-		return new OrderLockException("Lock key for " + origin + " is " + key.length() + " characters long, more "
-				+ "than order-lock.max-key-length (" + this.maxKeyLength + "); refusing to lock on it. The code was not "
-				+ "run. Lock on the order's id rather than on text a caller sent, or raise "
-				+ "order-lock.max-key-length.");
-	}
-
-	static OrderLockTimeoutException busy(RLock lock, String key, Duration wait, String origin) {
-		return new OrderLockTimeoutException(key, wait, "Lock '" + KeyText.nameOf(lock) + "' for " + origin
-				+ " is held by another call and was not released within " + wait
-				+ ". The code was not run; try again later, or raise waitTime on @OrderLock or "
-				+ "order-lock.wait-time.");
-	}
-
-	private static OrderLockException interrupted(RLock lock, String origin, @Nullable Exception ex) {
-		Thread.currentThread().interrupt();
-		return new OrderLockException("Interrupted while waiting for lock '" + KeyText.nameOf(lock) + "' for " + origin
-				+ ". The code was not run.", ex);
 	}
 
 }

@@ -17,7 +17,7 @@ final class OrderLockTransactionListener implements TransactionExecutionListener
 	@Override
 	public void afterBegin(TransactionExecution transaction, @Nullable Throwable beginFailure) {
 		if (beginFailure == null) {
-			TransactionBoundRelease.checkBeforeCommit(HeldOrderLock.releasedOnReturnByCurrentThread());
+			TransactionBoundRelease.checkBeforeCommit(HeldOrderLock.heldByCurrentThread());
 		}
 	}
 

@@ -6,11 +6,12 @@ import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
- * Binds a lock taken inside a running transaction to that transaction, as Spring's own transaction-aware resources
- * do: its ownership is checked right before the commit (a lost lock fails the commit, which is rolled back), and it
- * is released after the completion, so no other instance reads the order before the commit. Also checks, before
- * its commit, a transaction begun under a lock that the call releases on return. With
- * {@link OrderLockTransactionListener}, the only classes that need spring-tx; loaded only when it is present.
+ * Binds a lock to a transaction, as Spring's own transaction-aware resources do: its ownership is checked right
+ * before the commit (a lost lock fails the commit, which is rolled back) and the hold-time cap waits while the commit
+ * runs. A lock taken inside a running transaction is also released after that transaction's completion, so no other
+ * instance reads the order before the commit; a transaction begun while a lock is held (the usual layout,
+ * {@code @OrderLock} outside {@code @Transactional}, or a {@code REQUIRES_NEW} inside a bound lock) is only checked.
+ * With {@link OrderLockTransactionListener}, the only classes that need spring-tx; loaded only when it is present.
  */
 final class TransactionBoundRelease implements TransactionSynchronization {
 
@@ -18,6 +19,9 @@ final class TransactionBoundRelease implements TransactionSynchronization {
 
 	/** Whether the lock is released after the completion, or only checked before the commit. */
 	private final boolean release;
+
+	/** Whether this transaction's commit passed the check, so that its end must be reported. */
+	private boolean committing;
 
 	private TransactionBoundRelease(HeldOrderLock held, boolean release) {
 		this.held = held;
@@ -34,9 +38,8 @@ final class TransactionBoundRelease implements TransactionSynchronization {
 	}
 
 	/**
-	 * Checks every lock the current thread holds until its call returns before the commit of the transaction that
-	 * has just begun (the usual layout: {@code @OrderLock} outside the method's own {@code @Transactional}); the
-	 * release stays with the call.
+	 * Checks {@code locks} (every lock the current thread holds, bound to an outer transaction or not) before the
+	 * commit of the transaction that has just begun; their release stays where it was.
 	 */
 	static void checkBeforeCommit(List<HeldOrderLock> locks) {
 		if (locks.isEmpty() || !TransactionSynchronizationManager.isSynchronizationActive()) {
@@ -51,12 +54,17 @@ final class TransactionBoundRelease implements TransactionSynchronization {
 	public void beforeCommit(boolean readOnly) {
 		// A read-only transaction writes nothing a lost lock could corrupt: save the round trip.
 		if (!readOnly) {
-			this.held.verifyStillHeld();
+			this.held.commitStarting();
+			this.committing = true;
 		}
 	}
 
 	@Override
 	public void afterCompletion(int status) {
+		if (this.committing) {
+			this.committing = false;
+			this.held.commitEnded(status == STATUS_COMMITTED);
+		}
 		if (this.release) {
 			// A loss is logged and counted by release(); after completion there is nobody left to fail.
 			this.held.release();

@@ -203,8 +203,6 @@ class AsyncOrderLockTests {
 		assertStartupFails(runner, FluxOrders.class, "FluxOrders.all(long)", "returns reactor.core.publisher.Flux");
 		assertStartupFails(runner, PlainFutureOrders.class, "PlainFutureOrders.pay(long)",
 				"returns java.util.concurrent.Future");
-		assertStartupFails(runner, FencedAsyncOrders.class, "FencedAsyncOrders.pay(long)", "fenced and asynchronous");
-		assertStartupFails(runner, CappedAsyncOrders.class, "CappedAsyncOrders.pay(long)", "maxHoldTime");
 	}
 
 	private static void assertStartupFails(ApplicationContextRunner runner, Class<?> bean, String method,
@@ -307,24 +305,6 @@ class AsyncOrderLockTests {
 		@OrderLock(key = "#orderId")
 		public Future<String> pay(long orderId) {
 			return CompletableFuture.completedFuture("paid");
-		}
-
-	}
-
-	static class FencedAsyncOrders {
-
-		@OrderLock(key = "#orderId", fenced = true)
-		public CompletableFuture<String> pay(long orderId) {
-			return CompletableFuture.completedFuture("paid");
-		}
-
-	}
-
-	static class CappedAsyncOrders {
-
-		@OrderLock(key = "#orderId", maxHoldTime = "10s")
-		public Mono<String> pay(long orderId) {
-			return Mono.just("paid");
 		}
 
 	}

@@ -74,8 +74,8 @@ class FencingTests {
 				.isInstanceOf(OrderLockTimeoutException.class);
 		}
 		try (HeldLock held = HeldLock.hold((body) -> this.templateA.run("42", body))) {
-			assertThatThrownBy(() -> this.templateB.execute("42", Duration.ofMillis(200), null, Duration.ofSeconds(5),
-					true, "test", () -> "fenced"))
+			assertThatThrownBy(() -> this.templateB.execute(LockRequest.of("42").waitTime(Duration.ofMillis(200))
+				.maxHoldTime(Duration.ofSeconds(5)).fenced(true).name("test"), (lock) -> "fenced"))
 				.isInstanceOf(OrderLockTimeoutException.class);
 		}
 	}
@@ -136,7 +136,8 @@ class FencingTests {
 		CountDownLatch tokenTaken = new CountDownLatch(1);
 		CompletableFuture<Integer> paused = CompletableFuture.supplyAsync(() -> {
 			try {
-				return this.templateA.execute("42", Duration.ZERO, Duration.ofMillis(300), null, true, "paused", () -> {
+				return this.templateA.execute(LockRequest.of("42").waitTime(Duration.ZERO)
+					.leaseTime(Duration.ofMillis(300)).fenced(true).name("paused"), (lock) -> {
 					long token = OrderLockContext.currentFencingToken().orElseThrow();
 					tokenTaken.countDown();
 					OrderLockTemplateTests.sleep(Duration.ofSeconds(1));

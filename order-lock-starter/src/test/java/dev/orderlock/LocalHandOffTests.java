@@ -153,7 +153,7 @@ class LocalHandOffTests {
 					body.run();
 				}
 				finally {
-					queue.leave(turn);
+					turn.leave();
 				}
 			}
 			catch (InterruptedException ex) {

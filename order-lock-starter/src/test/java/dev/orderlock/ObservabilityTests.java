@@ -147,7 +147,7 @@ class ObservabilityTests {
 
 	@Test
 	void holdTimeCapIsCountedAsALossAndEndsTheHoldWhenItReleases() {
-		assertThatThrownBy(() -> this.observed.execute("42", null, null, Duration.ofMillis(300), false, NAME, () -> {
+		assertThatThrownBy(() -> this.observed.execute(LockRequest.of("42").maxHoldTime(Duration.ofMillis(300)).name(NAME), (lock) -> {
 			OrderLockTemplateTests.sleep(Duration.ofMillis(1000));
 			return "ran";
 		})).isInstanceOf(OrderLockLeaseLostException.class);
@@ -170,8 +170,8 @@ class ObservabilityTests {
 		TestObservationRegistry observations = TestObservationRegistry.create();
 		this.observed.setObserver(new LockObservations(observations));
 		AtomicReference<Observation> current = new AtomicReference<>();
-		this.observed.execute("424242", null, null, null, false, "dev.shop.OrderService.pay(long)",
-				() -> current.getAndSet(observations.getCurrentObservation()));
+		this.observed.execute(LockRequest.of("424242").name("dev.shop.OrderService.pay(long)"),
+				(lock) -> current.getAndSet(observations.getCurrentObservation()));
 
 		assertThat(observations).hasNumberOfObservationsEqualTo(2)
 			.hasObservationWithNameEqualTo(LockObservations.CALL)

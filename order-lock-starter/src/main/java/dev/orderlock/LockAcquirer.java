@@ -1,0 +1,253 @@
+package dev.orderlock;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.jspecify.annotations.Nullable;
+import org.redisson.RedissonFencedLock;
+import org.redisson.api.RLock;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.RedisException;
+import org.redisson.command.NoSyncedSlavesException;
+
+/**
+ * Takes the Redis locks of one {@link LockRequest} for one owner: the only place a lock is acquired, for blocking
+ * and asynchronous callers alike. The keys are taken one after another in their canonical order, each waiting for
+ * what is left of the wait time; when one cannot be had, or Redis fails, the ones taken are handed back and nothing
+ * is held. Every failure is translated here, once: busy ({@link OrderLockTimeoutException}), Redis unavailable or not
+ * answering within the wait time plus {@code order-lock.redis-timeout} ({@link OrderLockUnavailableException}),
+ * interrupted or anything else ({@link OrderLockException}). An acquisition Redis completes after the caller stopped
+ * waiting is released at once, so giving up never leaves a lock behind that nobody runs under.
+ */
+final class LockAcquirer {
+
+	private final RedissonClient redisson;
+
+	private final String namePrefix;
+
+	private final @Nullable Duration redisTimeout;
+
+	LockAcquirer(RedissonClient redisson, String namePrefix, @Nullable Duration redisTimeout) {
+		this.redisson = redisson;
+		this.namePrefix = namePrefix;
+		this.redisTimeout = redisTimeout;
+	}
+
+	/** The locks a request takes, in the order they are taken. */
+	List<RLock> locksOf(LockRequest request) {
+		List<RLock> locks = new ArrayList<>(request.keys().size());
+		for (String key : request.keys()) {
+			String name = this.namePrefix + key;
+			locks.add(request.fenced() ? this.redisson.getFencedLock(name) : switch (request.kind()) {
+				case EXCLUSIVE -> this.redisson.getLock(name);
+				case FAIR -> this.redisson.getFairLock(name);
+				case READ -> this.redisson.getReadWriteLock(name).readLock();
+				case WRITE -> this.redisson.getReadWriteLock(name).writeLock();
+			});
+		}
+		return locks;
+	}
+
+	/**
+	 * Acquires on the calling thread, waiting until {@code wait} after {@code startedAt} ({@link System#nanoTime()};
+	 * earlier waits, in the local queue, count) plus the Redis timeout.
+	 */
+	Acquired acquire(LockRequest request, List<RLock> locks, long owner, Duration wait, long startedAt) {
+		CompletableFuture<Acquired> acquiring = acquireAsync(request, locks, owner, wait, startedAt);
+		try {
+			return acquiring.get();
+		}
+		catch (InterruptedException ex) {
+			giveUp(acquiring);
+			Thread.currentThread().interrupt();
+			throw new OrderLockException("Interrupted while waiting for lock '" + KeyText.nameOf(locks.get(0))
+					+ "' for " + request.name() + ". The code was not run.", ex);
+		}
+		catch (ExecutionException ex) {
+			throw (RuntimeException) unwrap(ex.getCause());
+		}
+	}
+
+	/** Acquires without blocking; completes with what is held, or exceptionally with the translated failure. */
+	CompletableFuture<Acquired> acquireAsync(LockRequest request, List<RLock> locks, long owner, Duration wait,
+			long startedAt) {
+		CompletableFuture<Acquired> acquiring = new CompletableFuture<>();
+		long deadline = startedAt + wait.toNanos();
+		long leaseMillis = (request.leaseTime() != null) ? request.leaseTime().toMillis() : -1;
+		Acquired acquired = new Acquired(locks, owner);
+		// A caller that gives up cancels: the orders taken so far are handed back at once, the rest as they come.
+		acquiring.whenComplete((ignored, failure) -> {
+			if (acquiring.isCancelled()) {
+				acquired.abandon();
+			}
+		});
+		takeFrom(0, acquired, request, deadline, leaseMillis, wait, acquiring);
+		if (this.redisTimeout == null) {
+			return acquiring;
+		}
+		CompletableFuture<Acquired> bounded = acquiring.copy()
+			.orTimeout(Math.max(0, deadline - System.nanoTime()) + this.redisTimeout.toNanos(), TimeUnit.NANOSECONDS);
+		return bounded.handle((held, failure) -> {
+			if (failure == null) {
+				return held;
+			}
+			Throwable cause = unwrap(failure);
+			if (cause instanceof TimeoutException) {
+				// Given up on: should Redis still grant the locks, hand them back at once.
+				giveUp(acquiring);
+				throw new CompletionException(new OrderLockUnavailableException(request.keys().get(0),
+						"Could not acquire lock '" + KeyText.nameOf(locks.get(0)) + "' for " + request.name()
+								+ ": Redis did not answer within the wait time " + wait
+								+ " plus order-lock.redis-timeout " + this.redisTimeout + ". The code was not run.",
+						cause));
+			}
+			throw new CompletionException(cause);
+		});
+	}
+
+	/** Stops an acquisition nobody waits for any more; whatever it took or still takes is handed back. */
+	private static void giveUp(CompletableFuture<Acquired> acquiring) {
+		if (!acquiring.cancel(false)) {
+			acquiring.thenAccept(Acquired::handBack);
+		}
+	}
+
+	private void takeFrom(int index, Acquired acquired, LockRequest request, long deadline, long leaseMillis,
+			Duration wait, CompletableFuture<Acquired> result) {
+		if (index == acquired.locks.size()) {
+			result.complete(acquired);
+			return;
+		}
+		RLock lock = acquired.locks.get(index);
+		long remaining = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+		CompletableFuture<?> attempt;
+		try {
+			attempt = (lock instanceof RedissonFencedLock fenced)
+					? fenced.tryLockAndGetTokenAsync(remaining, leaseMillis, TimeUnit.MILLISECONDS, acquired.owner)
+						.toCompletableFuture()
+					: lock.tryLockAsync(remaining, leaseMillis, TimeUnit.MILLISECONDS, acquired.owner)
+						.toCompletableFuture();
+		}
+		catch (RuntimeException ex) {
+			acquired.handBack(index);
+			result.completeExceptionally(failure(lock, request, ex));
+			return;
+		}
+		attempt.whenComplete((answer, failure) -> {
+			if (failure == null && (answer instanceof Long || Boolean.TRUE.equals(answer)) && !acquired.took(index)) {
+				// Given up on meanwhile: this one goes back too.
+				lock.unlockAsync(acquired.owner);
+				return;
+			}
+			if (failure != null) {
+				// A script whose answer was lost may still have run: hand this lock back too, as Redisson does.
+				acquired.handBack(index + 1);
+				result.completeExceptionally(failure(lock, request, unwrap(failure)));
+			}
+			else if (answer instanceof Long token) {
+				acquired.token = token;
+				takeFrom(index + 1, acquired, request, deadline, leaseMillis, wait, result);
+			}
+			else if (Boolean.TRUE.equals(answer)) {
+				takeFrom(index + 1, acquired, request, deadline, leaseMillis, wait, result);
+			}
+			else {
+				acquired.handBack(index);
+				result.completeExceptionally(busy(lock, request, wait));
+			}
+		});
+	}
+
+	private static OrderLockException failure(RLock lock, LockRequest request, Throwable ex) {
+		String key = request.keys().get(0);
+		if (ex instanceof OrderLockException lockException) {
+			return lockException;
+		}
+		Throwable cause = RedisAnswer.failure(ex, "acquiring " + KeyText.nameOf(lock));
+		if (cause instanceof RedisException || cause instanceof NoSyncedSlavesException) {
+			// NoSyncedSlavesException: on Sentinel/Cluster no replica confirmed the lock in time (checkLockSyncedSlaves);
+			// Redisson has undone it. Redis cannot serve the lock safely right now: the same as down.
+			return new OrderLockUnavailableException(key, "Could not acquire lock '" + KeyText.nameOf(lock) + "' for "
+					+ request.name() + ": Redis is unavailable (" + KeyText.render(cause) + "). The code was not run.",
+					cause);
+		}
+		return new OrderLockException("Could not acquire lock '" + KeyText.nameOf(lock) + "' for " + request.name()
+				+ ": " + KeyText.render(cause) + ". The code was not run.", cause);
+	}
+
+	static OrderLockTimeoutException busy(RLock lock, LockRequest request, Duration wait) {
+		return new OrderLockTimeoutException(request.keys().get(0), wait, "Lock '" + KeyText.nameOf(lock) + "' for "
+				+ request.name() + " is held by another call and was not released within " + wait
+				+ ". The code was not run; try again later, or raise waitTime on @OrderLock or order-lock.wait-time.");
+	}
+
+	static Throwable unwrap(Throwable ex) {
+		Throwable cause = ex;
+		while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+				&& cause.getCause() != null) {
+			cause = cause.getCause();
+		}
+		return cause;
+	}
+
+	/** The locks one owner took, and the fencing token of a fenced one. */
+	static final class Acquired {
+
+		final List<RLock> locks;
+
+		final long owner;
+
+		/** Written before the acquisition completes, read after. */
+		volatile @Nullable Long token;
+
+		/** How many of the locks are held; guarded by this. */
+		private int taken;
+
+		/** Whether the caller gave up waiting; guarded by this. */
+		private boolean abandoned;
+
+		Acquired(List<RLock> locks, long owner) {
+			this.locks = locks;
+			this.owner = owner;
+		}
+
+		/** Records the lock at {@code index} as held; {@code false} when the caller gave up (hand it back). */
+		synchronized boolean took(int index) {
+			if (this.abandoned) {
+				return false;
+			}
+			this.taken = index + 1;
+			return true;
+		}
+
+		/** The caller gave up: hands back what is held now; later acquisitions are handed back as they come. */
+		void abandon() {
+			int held;
+			synchronized (this) {
+				this.abandoned = true;
+				held = this.taken;
+			}
+			handBack(held);
+		}
+
+		/** Releases every lock taken, quietly: for an acquisition nobody runs under. */
+		void handBack() {
+			handBack(this.locks.size());
+		}
+
+		/** Releases the first {@code count} locks quietly: not ours, or Redis failing, lapses after the lease. */
+		void handBack(int count) {
+			for (int i = 0; i < count; i++) {
+				this.locks.get(i).unlockAsync(this.owner);
+			}
+		}
+
+	}
+
+}
