@@ -95,13 +95,25 @@ final class HeldOrderLock implements OrderLockStatus {
 		this.redisTimeout = redisTimeout;
 		this.continuations = continuations;
 		if (threadBound) {
-			ArrayDeque<HeldOrderLock> held = heldByThread.get();
-			if (held == null) {
-				held = new ArrayDeque<>(2);
-				heldByThread.set(held);
-			}
-			held.push(this);
+			attachToCurrentThread();
 		}
+	}
+
+	/**
+	 * Makes this hold the current thread's until {@link #detachFromCurrentThread()}: for an asynchronous call's own
+	 * method while it runs on the calling thread, so that a transaction it begins and commits there is checked.
+	 */
+	void attachToCurrentThread() {
+		ArrayDeque<HeldOrderLock> held = heldByThread.get();
+		if (held == null) {
+			held = new ArrayDeque<>(2);
+			heldByThread.set(held);
+		}
+		held.push(this);
+	}
+
+	void detachFromCurrentThread() {
+		forgetOnThisThread();
 	}
 
 	@Override
@@ -291,9 +303,16 @@ final class HeldOrderLock implements OrderLockStatus {
 	 */
 	<T> CompletableFuture<T> finish(@Nullable T result, @Nullable Throwable failure) {
 		CompletableFuture<T> done = new CompletableFuture<>();
-		releaseAsync().whenComplete((lost, releaseFailure) -> this.continuations.execute(() -> {
+		CompletableFuture<@Nullable OrderLockLeaseLostException> releasing = releaseAsync();
+		if (this.redisTimeout != null) {
+			releasing = releasing.copy().orTimeout(this.redisTimeout.toNanos(), TimeUnit.NANOSECONDS);
+		}
+		releasing.whenComplete((lost, releaseFailure) -> this.continuations.execute(() -> {
 			if (releaseFailure != null) {
-				releaseFailed(LockAcquirer.unwrap(releaseFailure));
+				Throwable cause = LockAcquirer.unwrap(releaseFailure);
+				releaseFailed((cause instanceof TimeoutException)
+						? new TimeoutException("Redis did not answer within order-lock.redis-timeout " + this.redisTimeout)
+						: cause);
 			}
 			if (failure != null) {
 				Throwable workFailure = LockAcquirer.unwrap(failure);

@@ -63,6 +63,7 @@ final class MonoLocking {
 		MethodInvocation call = (invocation instanceof ProxyMethodInvocation proxied) ? proxied.invocableClone()
 				: invocation;
 		OrderLockContext.push(held);
+		held.attachToCurrentThread();
 		try {
 			Object work = call.proceed();
 			return (work != null) ? Mono.from((org.reactivestreams.Publisher<?>) work) : Mono.empty();
@@ -71,6 +72,7 @@ final class MonoLocking {
 			return Mono.error(ex);
 		}
 		finally {
+			held.detachFromCurrentThread();
 			OrderLockContext.pop();
 		}
 	}

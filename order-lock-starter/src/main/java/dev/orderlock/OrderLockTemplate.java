@@ -279,6 +279,7 @@ public class OrderLockTemplate {
 			HeldOrderLock held = acquire(request, nextCallOwner(), false, attempt);
 			CompletionStage<T> work;
 			OrderLockContext.push(held);
+			held.attachToCurrentThread();
 			try {
 				work = call.call(held);
 			}
@@ -287,6 +288,7 @@ public class OrderLockTemplate {
 				throw ex;
 			}
 			finally {
+				held.detachFromCurrentThread();
 				OrderLockContext.pop();
 			}
 			CompletableFuture<T> result = null;

@@ -3,6 +3,9 @@ package dev.orderlock;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.AfterAll;
@@ -135,6 +138,71 @@ class RedisOutageTests {
 					.isLessThan(Duration.ofMillis(1500));
 				assertThat(unboundedRelease).as("control: Redisson's own 2 s timeout")
 					.isGreaterThanOrEqualTo(Duration.ofMillis(1900));
+			}
+			finally {
+				patient.shutdown();
+			}
+		}
+	}
+
+	@Test
+	void redisTimeoutBoundsSeveralOrdersAndAsynchronousCallsAndRedisDownIsNeverBusy() throws Exception {
+		try (OwnRedis mine = OwnRedis.start()) {
+			RedissonClient patient = patientClient(mine);
+			try {
+				OrderLockTemplate bounded = new OrderLockTemplate(patient, TestClients.uniquePrefix(), Duration.ZERO);
+				bounded.setRedisTimeout(Duration.ofMillis(500));
+				assertThat(bounded.execute(List.of("50", "51"), () -> "before")).isEqualTo("before");
+
+				pauseAllClients(mine, Duration.ofSeconds(8));
+				AtomicBoolean ran = new AtomicBoolean();
+				Duration severalTook = timed(() -> assertThatThrownBy(
+						() -> bounded.execute(List.of("52", "53"), () -> ran.getAndSet(true)))
+					.isInstanceOf(OrderLockUnavailableException.class)
+					.hasMessageContaining("order-lock.redis-timeout"));
+				Duration asyncTook = timed(() -> assertThatThrownBy(() -> bounded
+					.executeAsync(LockRequest.of(List.of("54", "55")),
+							(lock) -> CompletableFuture.completedFuture(ran.getAndSet(true)))
+					.join()).isInstanceOf(OrderLockUnavailableException.class));
+				assertThat(ran).isFalse();
+				assertThat(severalTook).isLessThan(Duration.ofMillis(1500));
+				assertThat(asyncTook).isLessThan(Duration.ofMillis(1500));
+			}
+			finally {
+				patient.shutdown();
+			}
+			mine.redis().stop();
+			OrderLockTemplate down = new OrderLockTemplate(mine.client(), TestClients.uniquePrefix(),
+					Duration.ofMillis(300));
+			down.setRedisTimeout(Duration.ofMillis(500));
+			assertThatThrownBy(() -> down.execute(List.of("56", "57"), () -> "ran"))
+				.as("a stopped Redis with several orders: unavailable, not busy")
+				.isInstanceOf(OrderLockUnavailableException.class);
+		}
+	}
+
+	@Test
+	void redisTimeoutBoundsTheReleaseOfAsynchronousWork() throws Exception {
+		try (OwnRedis mine = OwnRedis.start()) {
+			RedissonClient patient = patientClient(mine);
+			try {
+				OrderLockTemplate bounded = new OrderLockTemplate(patient, TestClients.uniquePrefix(), Duration.ZERO);
+				bounded.setRedisTimeout(Duration.ofMillis(500));
+				long[] workEnded = new long[1];
+				CompletableFuture<String> work = bounded.executeAsync("58", () -> CompletableFuture.supplyAsync(() -> {
+					try {
+						pauseAllClients(mine, Duration.ofSeconds(3));
+					}
+					catch (Exception ex) {
+						throw new IllegalStateException(ex);
+					}
+					workEnded[0] = System.nanoTime();
+					return "done";
+				}));
+				assertThat(work.get(10, TimeUnit.SECONDS)).isEqualTo("done");
+				assertThat(Duration.ofNanos(System.nanoTime() - workEnded[0]))
+					.isGreaterThanOrEqualTo(Duration.ofMillis(450))
+					.isLessThan(Duration.ofMillis(1500));
 			}
 			finally {
 				patient.shutdown();
