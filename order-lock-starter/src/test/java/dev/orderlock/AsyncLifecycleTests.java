@@ -58,6 +58,15 @@ class AsyncLifecycleTests {
 	}
 
 	@Test
+	void callersOfAFutureContinueOffRedissonsThreads() throws Exception {
+		CompletableFuture<String> gate = new CompletableFuture<>();
+		CompletableFuture<String> continuedOn = onA.capture(5, gate)
+			.thenApply((result) -> Thread.currentThread().getName());
+		gate.complete("captured");
+		assertThat(continuedOn.get(10, TimeUnit.SECONDS)).doesNotContain("redisson").doesNotContain("netty");
+	}
+
+	@Test
 	void monoWhoseLeaseIsLostFailsWithTheLossAndKeepsTheWorksOwnFailure() {
 		StepVerifier.create(onA.slowReactively(2, null))
 			.expectError(OrderLockLeaseLostException.class)
