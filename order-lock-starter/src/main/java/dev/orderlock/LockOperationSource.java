@@ -109,7 +109,7 @@ final class LockOperationSource implements BeanFactoryAware {
 		if (returns != LockedReturn.SYNCHRONOUS && maxHoldTime != null) {
 			throw new OrderLockDefinitionException(specific, "sets maxHoldTime on an asynchronous method, which "
 					+ "order-lock does not cap", "Remove maxHoldTime and bound the work itself (orTimeout, "
-							+ "Mono.timeout): when it fails, the lock is released.", null);
+							+ "Mono.timeout, Kotlin's withTimeout): when it fails, the lock is released.", null);
 		}
 		if (returns != LockedReturn.SYNCHRONOUS && annotation.kind() != LockKind.EXCLUSIVE) {
 			throw new OrderLockDefinitionException(specific, "takes a " + annotation.kind() + " lock in an "

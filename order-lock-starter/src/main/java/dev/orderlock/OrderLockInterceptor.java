@@ -43,6 +43,7 @@ final class OrderLockInterceptor implements MethodInterceptor {
 						+ operation.description() + " resolved to several orders, which asynchronous methods cannot "
 						+ "lock yet. The method was not run. Lock one order per call, or make the method synchronous.");
 			}
+			// Else MONO or SUSPEND: proceed() of a suspend function returns the Mono Spring built for its body.
 			return (operation.returns() == LockedReturn.COMPLETION_STAGE)
 					? template.executeAsync(key, operation.waitTime(), operation.leaseTime(), operation.description(),
 							() -> (CompletionStage<?>) invocation.proceed())
