@@ -100,6 +100,15 @@ final class LockOperationSource implements BeanFactoryAware {
 		Duration leaseTime = parseDuration(specific, "leaseTime", annotation.leaseTime(), false);
 		Duration maxHoldTime = parseDuration(specific, "maxHoldTime", annotation.maxHoldTime(), false);
 		LockedReturn returns = LockedReturn.of(specific);
+		if (returns == LockedReturn.SUSPEND && annotation.fenced()) {
+			// The token is handed to the thread that invokes the method; a suspend function's body runs later, on
+			// whichever thread resumes it, so it could never read the token.
+			throw new OrderLockDefinitionException(specific, "is a fenced suspend function; the fencing token is handed "
+					+ "to the thread that invokes the method, and a suspend function's body runs after that, where it "
+					+ "cannot read it", "Remove fenced = true, or take the fenced lock in a blocking or Mono method "
+							+ "that the suspend function calls (or use OrderLockTemplate with a LockRequest there).",
+					null);
+		}
 		checkKind(specific, annotation, key, leaseTime);
 		String description = MethodDescriptions.describe(specific);
 		LockRequest request = LockRequest.of("").name(description).kind(annotation.kind()).waitTime(waitTime)

@@ -5,17 +5,27 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Future;
 
+import org.springframework.core.KotlinDetector;
+import org.springframework.core.MethodParameter;
 import org.springframework.util.ClassUtils;
 
 /**
  * How a locked method returns its work, decided once per method at start-up: synchronously (the lock is held until
  * the method returns), as a {@link CompletionStage} or a Reactor {@code Mono} (held until that work completes, owned
- * by the call rather than by a thread). A return type whose completion order-lock cannot observe fails the start:
+ * by the call rather than by a thread), or as a Kotlin suspend function, whose work Spring AOP hands to the advice as
+ * a {@code Mono} and locks exactly like one. A return type whose completion order-lock cannot observe fails the start:
  * releasing when the method returns would let the real work run unlocked.
  */
 enum LockedReturn {
 
-	SYNCHRONOUS, COMPLETION_STAGE, MONO;
+	SYNCHRONOUS, COMPLETION_STAGE, MONO,
+
+	/**
+	 * A Kotlin {@code suspend fun}: its JVM signature returns {@code Object}, but {@code proceed()} returns the cold
+	 * {@code Mono} Spring built with {@code CoroutinesUtils} (the body runs once the proxy awaits it), so the lock
+	 * must be held per subscription of that Mono, as for {@link #MONO}.
+	 */
+	SUSPEND;
 
 	private static final ClassLoader LOADER = LockedReturn.class.getClassLoader();
 
@@ -24,7 +34,18 @@ enum LockedReturn {
 	private static final boolean REACTIVE_STREAMS_PRESENT = ClassUtils.isPresent("org.reactivestreams.Publisher",
 			LOADER);
 
+	private static final boolean KOTLIN_PRESENT = KotlinDetector.isKotlinPresent();
+
+	/** What Spring AOP checks before turning a suspend function into a Mono (AopUtils, CglibAopProxy). */
+	private static final boolean COROUTINES_REACTOR_PRESENT = ClassUtils.isPresent("kotlinx.coroutines.reactor.MonoKt",
+			LOADER);
+
+	private static final String FLOW = "kotlinx.coroutines.flow.Flow";
+
 	static LockedReturn of(Method method) {
+		if (KOTLIN_PRESENT && KotlinDetector.isSuspendingFunction(method)) {
+			return suspending(method);
+		}
 		Class<?> type = method.getReturnType();
 		if (type == CompletionStage.class || type == CompletableFuture.class) {
 			return COMPLETION_STAGE;
@@ -54,6 +75,31 @@ enum LockedReturn {
 					"Return a CompletableFuture or CompletionStage instead.");
 		}
 		return SYNCHRONOUS;
+	}
+
+	private static LockedReturn suspending(Method method) {
+		if (!COROUTINES_REACTOR_PRESENT || !KotlinDetector.isKotlinReflectPresent()) {
+			throw unsupported(method, "is a Kotlin suspend function, but kotlinx-coroutines-reactor or kotlin-reflect "
+					+ "is missing, so Spring calls it directly instead of handing its work over as a Mono, and the "
+					+ "lock would be released at the function's first suspension",
+					"Add org.jetbrains.kotlinx:kotlinx-coroutines-reactor and org.jetbrains.kotlin:kotlin-reflect "
+							+ "to the application.");
+		}
+		// The Kotlin return type, as Spring's proxy and TransactionAspectSupport read it to choose Mono or Flux.
+		Class<?> type = new MethodParameter(method, -1).getParameterType();
+		boolean flow = ClassUtils.isPresent(FLOW, LOADER)
+				&& ClassUtils.resolveClassName(FLOW, LOADER).isAssignableFrom(type);
+		boolean stream = REACTIVE_STREAMS_PRESENT && ReactiveStreams.isPublisher(type)
+				&& !(REACTOR_PRESENT && Reactor.isMono(type));
+		if (flow || stream) {
+			throw unsupported(method, "is a suspend function returning " + type.getName() + ", a stream (Spring turns "
+					+ "it into a Flux) that may emit for as long as it likes, so the lock would be held for an "
+					+ "unbounded time or released before the work ends",
+					"Lock a suspend function that returns a single value (e.g. collect the items first, or lock each "
+							+ "item's update in its own suspend call), or call the template per order from inside "
+							+ "the flow.");
+		}
+		return SUSPEND;
 	}
 
 	private static OrderLockDefinitionException unsupported(Method method, String problem, String action) {

@@ -42,7 +42,8 @@ final class OrderLockInterceptor implements MethodInterceptor {
 		return switch (operation.returns()) {
 			case SYNCHRONOUS -> template.call(request, (lock) -> invocation.proceed());
 			case COMPLETION_STAGE -> template.callAsync(request, (lock) -> (CompletionStage<?>) invocation.proceed());
-			case MONO -> MonoLocking.lock(template, request, invocation);
+			// proceed() of a suspend function returns the Mono Spring built for its body.
+			case MONO, SUSPEND -> MonoLocking.lock(template, request, invocation);
 		};
 	}
 
