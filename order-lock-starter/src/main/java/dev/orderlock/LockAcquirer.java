@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import dev.orderlock.support.KeyText;
 import org.jspecify.annotations.Nullable;
 import org.redisson.RedissonFencedLock;
 import org.redisson.api.RLock;

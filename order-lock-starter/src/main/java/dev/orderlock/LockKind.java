@@ -31,7 +31,7 @@ public enum LockKind {
 	WRITE;
 
 	/** Whether this kind belongs to Redisson's read/write lock, which does not exclude the other kinds. */
-	boolean readWrite() {
+	public boolean readWrite() {
 		return this == READ || this == WRITE;
 	}
 

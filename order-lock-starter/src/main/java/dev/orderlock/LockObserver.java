@@ -3,6 +3,8 @@ package dev.orderlock;
 import java.util.List;
 import java.util.Locale;
 
+import dev.orderlock.observation.LockMetrics;
+import dev.orderlock.observation.LockObservations;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -14,7 +16,7 @@ import org.jspecify.annotations.Nullable;
  * Every call names its lock by its origin ({@code dev.shop.OrderService.pay(long)} or {@code OrderLockTemplate}),
  * never by its key: one name per guarded method, so tags stay bounded whatever the number of orders.
  */
-interface LockObserver {
+public interface LockObserver {
 
 	/** Records nothing. */
 	LockObserver NONE = (origin) -> Attempt.NONE;
@@ -135,12 +137,12 @@ interface LockObserver {
 		private final String tagValue = name().toLowerCase(Locale.ROOT);
 
 		/** The value of the {@code outcome} tag: {@code acquired}, {@code timed_out}, ... */
-		String tagValue() {
+		public String tagValue() {
 			return this.tagValue;
 		}
 
 		/** The outcome that the template's failure to acquire stands for. */
-		static Outcome of(Throwable failure) {
+		public static Outcome of(Throwable failure) {
 			if (failure instanceof OrderLockTimeoutException) {
 				return TIMED_OUT;
 			}

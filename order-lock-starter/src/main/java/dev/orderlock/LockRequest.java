@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.TreeSet;
 
+import dev.orderlock.support.KeyText;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -69,14 +70,14 @@ public final class LockRequest {
 		return new LockRequest(canonical(keys), LockKind.EXCLUSIVE, null, null, null, false, DEFAULT_NAME);
 	}
 
-	/** The same request for another order (the interceptor's per-call step). */
-	LockRequest withKey(String key) {
+	/** The same options for another order: build the options once, then one request per call. */
+	public LockRequest forKey(String key) {
 		return new LockRequest(List.of(key), this.kind, this.waitTime, this.leaseTime, this.maxHoldTime, this.fenced,
 				this.name);
 	}
 
-	/** The same request for other orders (the interceptor's per-call step). */
-	LockRequest withKeys(Collection<String> keys) {
+	/** The same options for other orders: build the options once, then one request per call. */
+	public LockRequest forKeys(Collection<String> keys) {
 		return new LockRequest(canonical(keys), this.kind, this.waitTime, this.leaseTime, this.maxHoldTime,
 				this.fenced, this.name);
 	}

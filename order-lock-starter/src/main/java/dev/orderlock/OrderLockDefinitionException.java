@@ -2,6 +2,7 @@ package dev.orderlock;
 
 import java.lang.reflect.Method;
 
+import dev.orderlock.support.MethodDescriptions;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -13,7 +14,7 @@ public class OrderLockDefinitionException extends OrderLockException {
 
 	private final String action;
 
-	OrderLockDefinitionException(Method method, String problem, String action, @Nullable Throwable cause) {
+	public OrderLockDefinitionException(Method method, String problem, String action, @Nullable Throwable cause) {
 		super("@OrderLock on " + MethodDescriptions.describe(method) + " " + problem, cause);
 		this.action = action;
 	}

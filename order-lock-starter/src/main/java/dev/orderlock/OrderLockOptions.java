@@ -1,18 +1,19 @@
 package dev.orderlock;
 
+import dev.orderlock.interceptor.LockOperationSource;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The rules for which lock options go together, in one place: used by {@link LockRequest} for every call and by
  * {@link LockOperationSource} at start-up, where a key of several orders is known only from its type.
  */
-final class OrderLockOptions {
+public final class OrderLockOptions {
 
 	private OrderLockOptions() {
 	}
 
 	/** Why the options cannot work together and what to change, or {@code null} when they can. */
-	static @Nullable Conflict conflict(LockKind kind, boolean fenced, boolean fixedLease, boolean severalOrders) {
+	public static @Nullable Conflict conflict(LockKind kind, boolean fenced, boolean fixedLease, boolean severalOrders) {
 		if (fenced && kind != LockKind.EXCLUSIVE) {
 			return new Conflict("is fenced with kind = " + kind + ", but only the exclusive lock hands out fencing "
 					+ "tokens (Redisson's RFencedLock has no fair or read/write form)",
@@ -31,7 +32,7 @@ final class OrderLockOptions {
 	}
 
 	/** A combination that cannot work: what is wrong, and the fix. */
-	record Conflict(String problem, String action) {
+	public record Conflict(String problem, String action) {
 
 		@Override
 		public String toString() {

@@ -15,6 +15,7 @@ import java.util.function.Function;
 import java.util.function.LongFunction;
 import java.util.function.Supplier;
 
+import dev.orderlock.support.KeyText;
 import org.jspecify.annotations.Nullable;
 import org.redisson.api.RLock;
 import org.redisson.api.RedissonClient;
@@ -498,8 +499,11 @@ public class OrderLockTemplate {
 		return this.observer;
 	}
 
-	/** Reports waits, holds and lost leases (docs/observability.md); whatever the observer throws is dropped. */
-	void setObserver(LockObserver observer) {
+	/**
+	 * Reports waits, holds and lost leases to {@code observer} (meters and observations: docs/observability.md);
+	 * whatever it throws is logged and dropped, so it can neither leak a lock nor change a call's outcome.
+	 */
+	public void setObserver(LockObserver observer) {
 		this.observer = SafeLockObserver.of(observer);
 	}
 

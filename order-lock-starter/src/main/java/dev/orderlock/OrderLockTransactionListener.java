@@ -12,7 +12,7 @@ import org.springframework.transaction.TransactionExecutionListener;
  * Boot adds it to the transaction managers it configures; add it to your own with
  * {@code ConfigurableTransactionManager.addListener}. Costs one round trip ({@code HEXISTS}) per such commit.
  */
-final class OrderLockTransactionListener implements TransactionExecutionListener {
+public final class OrderLockTransactionListener implements TransactionExecutionListener {
 
 	@Override
 	public void afterBegin(TransactionExecution transaction, @Nullable Throwable beginFailure) {

@@ -2,6 +2,7 @@ package dev.orderlock;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import dev.orderlock.support.KeyText;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;

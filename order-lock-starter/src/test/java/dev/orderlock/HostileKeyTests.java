@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
+import dev.orderlock.support.KeyText;
 import dev.orderlock.testredis.RedisCommandStats;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -5,15 +5,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
-import org.aopalliance.intercept.MethodInvocation;
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -21,6 +18,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
@@ -181,7 +179,7 @@ class LockCombinationTests {
 			.isInstanceOf(IllegalArgumentException.class);
 	}
 
-	/** Runs the case's call on A; returns its outcome, or the future of an asynchronous one. */
+	/** Runs the case's call on A through the public API; returns its outcome, or the future of an asynchronous one. */
 	private Object run(Case c, OrderLockTemplate a, LockRequest request, CountDownLatch entered,
 			CompletableFuture<Void> gate) {
 		Supplier<Object> work = () -> {
@@ -193,22 +191,27 @@ class LockCombinationTests {
 			write(c);
 			return "done";
 		};
-		try {
-			return switch (c.style()) {
-				case BLOCKING -> a.call(request, (lock) -> work.get());
-				case STAGE -> a.callAsync(request,
-						(lock) -> (CompletionStage<Object>) CompletableFuture.supplyAsync(work));
-				case MONO -> ((Mono<?>) MonoLocking.lock(a, request,
-						invocation(() -> Mono.fromSupplier(work).subscribeOn(reactor.core.scheduler.Schedulers
-							.boundedElastic())))).map(Object.class::cast).toFuture();
-			};
-		}
-		catch (RuntimeException ex) {
-			return ex;
-		}
-		catch (Throwable ex) {
-			throw new IllegalStateException(ex);
-		}
+		return switch (c.style()) {
+			case BLOCKING -> {
+				try {
+					yield a.execute(request, (lock) -> work.get());
+				}
+				catch (RuntimeException ex) {
+					yield ex;
+				}
+			}
+			case STAGE -> {
+				try {
+					yield a.executeAsync(request, (lock) -> CompletableFuture.supplyAsync(work));
+				}
+				catch (RuntimeException ex) {
+					yield ex;
+				}
+			}
+			case MONO -> new ReactiveOrderLockTemplate(a)
+				.execute(request, (lock) -> Mono.fromSupplier(work).subscribeOn(Schedulers.boundedElastic()))
+				.toFuture();
+		};
 	}
 
 	private void write(Case c) {
@@ -275,38 +278,6 @@ class LockCombinationTests {
 			case FAIR -> LockKind.FAIR;
 			case READ -> LockKind.READ;
 			case WRITE -> LockKind.WRITE;
-		};
-	}
-
-	/** The part of a proxied call the Mono adapter uses: proceed() builds the method's Mono. */
-	private static MethodInvocation invocation(Supplier<Mono<?>> method) {
-		return new MethodInvocation() {
-
-			@Override
-			public java.lang.reflect.Method getMethod() {
-				throw new UnsupportedOperationException();
-			}
-
-			@Override
-			public Object[] getArguments() {
-				return new Object[0];
-			}
-
-			@Override
-			public @Nullable Object proceed() {
-				return method.get();
-			}
-
-			@Override
-			public @Nullable Object getThis() {
-				return null;
-			}
-
-			@Override
-			public java.lang.reflect.AccessibleObject getStaticPart() {
-				throw new UnsupportedOperationException();
-			}
-
 		};
 	}
 

@@ -3,6 +3,8 @@ package dev.orderlock;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.orderlock.autoconfigure.OrderLockAutoConfiguration;
+import dev.orderlock.autoconfigure.OrderLockDefinitionFailureAnalyzer;
 import dev.orderlock.testredis.TestRedis;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;

@@ -3,6 +3,9 @@ package dev.orderlock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
+import dev.orderlock.autoconfigure.OrderLockAutoConfiguration;
+import dev.orderlock.observation.LockMetrics;
+import dev.orderlock.observation.LockObservations;
 import dev.orderlock.testredis.TestRedis;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

@@ -2,6 +2,7 @@ package dev.orderlock;
 
 import java.time.Duration;
 
+import dev.orderlock.autoconfigure.OrderLockAutoConfiguration;
 import dev.orderlock.testredis.TestRedis;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;

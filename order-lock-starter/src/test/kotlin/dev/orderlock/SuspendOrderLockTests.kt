@@ -1,5 +1,6 @@
 package dev.orderlock
 
+import dev.orderlock.autoconfigure.OrderLockAutoConfiguration
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.ConcurrentLinkedQueue
 import java.util.concurrent.Executors

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import dev.orderlock.KeyResolutionBenchmark;
+import dev.orderlock.interceptor.KeyResolutionBenchmark;
 import dev.orderlock.testredis.TestRedis;
 import org.openjdk.jmh.results.RunResult;
 

@@ -1,10 +1,11 @@
-package dev.orderlock;
+package dev.orderlock.interceptor;
 
 import java.lang.reflect.Method;
 import java.util.StringJoiner;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.orderlock.OrderLock;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.expression.BeanResolver;

@@ -1,4 +1,4 @@
-package dev.orderlock;
+package dev.orderlock.autoconfigure;
 
 import org.springframework.aop.config.AopConfigUtils;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;

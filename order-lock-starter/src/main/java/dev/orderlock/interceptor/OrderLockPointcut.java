@@ -1,6 +1,8 @@
-package dev.orderlock;
+package dev.orderlock.interceptor;
 
 import java.lang.reflect.Method;
+
+import dev.orderlock.OrderLock;
 
 import org.springframework.aop.support.StaticMethodMatcherPointcut;
 
@@ -8,11 +10,11 @@ import org.springframework.aop.support.StaticMethodMatcherPointcut;
  * Matches exactly the methods {@link LockOperationSource} finds an {@link OrderLock} on, so that matching and
  * locking can never disagree.
  */
-final class OrderLockPointcut extends StaticMethodMatcherPointcut {
+public final class OrderLockPointcut extends StaticMethodMatcherPointcut {
 
 	private final LockOperationSource operationSource;
 
-	OrderLockPointcut(LockOperationSource operationSource) {
+	public OrderLockPointcut(LockOperationSource operationSource) {
 		this.operationSource = operationSource;
 	}
 

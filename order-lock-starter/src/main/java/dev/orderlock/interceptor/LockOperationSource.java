@@ -1,4 +1,4 @@
-package dev.orderlock;
+package dev.orderlock.interceptor;
 
 import java.lang.reflect.Method;
 import java.time.Duration;
@@ -6,6 +6,12 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import dev.orderlock.LockRequest;
+import dev.orderlock.OrderLock;
+import dev.orderlock.OrderLockDefinitionException;
+import dev.orderlock.OrderLockOptions;
+import dev.orderlock.OrderLockTemplate;
+import dev.orderlock.support.MethodDescriptions;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.support.AopUtils;
@@ -23,7 +29,7 @@ import org.springframework.util.StringUtils;
  * turns it into a {@link LockOperation} once per method and target class. Anything that cannot be parsed fails here,
  * at start-up, with an {@link OrderLockDefinitionException}.
  */
-final class LockOperationSource implements BeanFactoryAware {
+public final class LockOperationSource implements BeanFactoryAware {
 
 	/** Cached for methods without {@code @OrderLock}, so the pointcut's answer is one map lookup. */
 	private static final Object NONE = new Object();
@@ -33,6 +39,9 @@ final class LockOperationSource implements BeanFactoryAware {
 	private @Nullable ConfigurableBeanFactory beanFactory;
 
 	private final LockKeyEvaluator evaluator = new LockKeyEvaluator();
+
+	public LockOperationSource() {
+	}
 
 	@Override
 	public void setBeanFactory(BeanFactory beanFactory) {

@@ -1,8 +1,9 @@
-package dev.orderlock;
+package dev.orderlock.observation;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import dev.orderlock.LockObserver;
 import io.micrometer.common.KeyValue;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
@@ -15,23 +16,23 @@ import org.jspecify.annotations.Nullable;
  * observation is in scope while the code runs, so the code's own observations (its transaction, its queries) are its
  * children. Nothing is created while the registry is a no-op.
  */
-final class LockObservations implements LockObserver {
+public final class LockObservations implements LockObserver {
 
-	static final String CALL = "order.lock";
+	public static final String CALL = "order.lock";
 
-	static final String ACQUIRE = "order.lock.acquire";
+	public static final String ACQUIRE = "order.lock.acquire";
 
-	static final String NAME = "order.lock.name";
+	public static final String NAME = "order.lock.name";
 
-	static final String OUTCOME = "order.lock.outcome";
+	public static final String OUTCOME = "order.lock.outcome";
 
-	static final String LEASE_LOST_EVENT = "order.lock.lease.lost";
+	public static final String LEASE_LOST_EVENT = "order.lock.lease.lost";
 
 	private final ObservationRegistry registry;
 
 	private final Map<String, KeyValue> names = new ConcurrentHashMap<>();
 
-	LockObservations(ObservationRegistry registry) {
+	public LockObservations(ObservationRegistry registry) {
 		this.registry = registry;
 	}
 

@@ -1,4 +1,6 @@
-package dev.orderlock;
+package dev.orderlock.autoconfigure;
+
+import dev.orderlock.OrderLockDefinitionException;
 
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
@@ -6,7 +8,7 @@ import org.springframework.boot.diagnostics.FailureAnalysis;
 /**
  * Turns an {@link OrderLockDefinitionException} into Spring Boot's start-up report: what is wrong, where, and the fix.
  */
-final class OrderLockDefinitionFailureAnalyzer extends AbstractFailureAnalyzer<OrderLockDefinitionException> {
+public final class OrderLockDefinitionFailureAnalyzer extends AbstractFailureAnalyzer<OrderLockDefinitionException> {
 
 	@Override
 	protected FailureAnalysis analyze(Throwable rootFailure, OrderLockDefinitionException cause) {

@@ -1,4 +1,4 @@
-package dev.orderlock;
+package dev.orderlock.interceptor;
 
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -9,14 +9,18 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
+import dev.orderlock.OrderLock;
+import dev.orderlock.OrderLockDefinitionException;
+import dev.orderlock.OrderLockTemplate;
+import dev.orderlock.support.MethodDescriptions;
 import org.aopalliance.aop.Advice;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.Advisor;
-import org.springframework.aop.framework.Advised;
 import org.springframework.aop.config.AopConfigUtils;
+import org.springframework.aop.framework.Advised;
 import org.springframework.aop.framework.AopProxyUtils;
 import org.springframework.aop.framework.ProxyConfig;
 import org.springframework.aop.framework.autoproxy.AutoProxyUtils;
@@ -42,7 +46,7 @@ import org.springframework.util.ReflectionUtils;
  * <p>
  * Runs after the auto-proxy creator, so it sees the bean as callers will.
  */
-final class OrderLockBeanValidator
+public final class OrderLockBeanValidator
 		implements BeanPostProcessor, Ordered, SmartInitializingSingleton, BeanFactoryAware {
 
 	private static final Log logger = LogFactory.getLog(OrderLockBeanValidator.class);
@@ -64,7 +68,7 @@ final class OrderLockBeanValidator
 
 	private final Map<String, Method> ownerMethods = new ConcurrentHashMap<>();
 
-	OrderLockBeanValidator(LockOperationSource operationSource) {
+	public OrderLockBeanValidator(LockOperationSource operationSource) {
 		this.operationSource = operationSource;
 	}
 

@@ -1,4 +1,4 @@
-package dev.orderlock;
+package dev.orderlock.support;
 
 import java.lang.reflect.Method;
 import java.util.StringJoiner;
@@ -6,12 +6,12 @@ import java.util.StringJoiner;
 /**
  * Names methods in messages the way a user finds them in their code: {@code OrderService.pay(long)}.
  */
-final class MethodDescriptions {
+public final class MethodDescriptions {
 
 	private MethodDescriptions() {
 	}
 
-	static String describe(Method method) {
+	public static String describe(Method method) {
 		StringJoiner parameters = new StringJoiner(", ", "(", ")");
 		for (Class<?> type : method.getParameterTypes()) {
 			parameters.add(type.getSimpleName());

@@ -1,4 +1,8 @@
-package dev.orderlock;
+package dev.orderlock.interceptor;
+
+import dev.orderlock.OrderLock;
+import dev.orderlock.OrderLockException;
+import dev.orderlock.OrderLockTemplate;
 
 import org.springframework.beans.factory.ObjectProvider;
 
@@ -8,7 +12,7 @@ import org.springframework.beans.factory.ObjectProvider;
  * start-up with it; {@link #require} makes a call fail instead of running unlocked should a guarded method ever be
  * reached anyway (a bean the start-up check never saw).
  */
-final class MissingLockTemplate {
+public final class MissingLockTemplate {
 
 	static final String WHY = "there is no RedissonClient bean, so order-lock has no OrderLockTemplate to lock with "
 			+ "(Redisson's auto-configuration was excluded, e.g. with spring.autoconfigure.exclude, or backed off, "
@@ -23,7 +27,7 @@ final class MissingLockTemplate {
 	}
 
 	/** The template, or an {@link OrderLockException} (never {@code null}, so the caller cannot proceed unlocked). */
-	static OrderLockTemplate require(ObjectProvider<OrderLockTemplate> template) {
+	public static OrderLockTemplate require(ObjectProvider<OrderLockTemplate> template) {
 		OrderLockTemplate available = template.getIfAvailable();
 		if (available == null) {
 			throw new OrderLockException("The @OrderLock method was not run: " + WHY + ". " + ACTION);

@@ -1,9 +1,11 @@
-package dev.orderlock;
+package dev.orderlock.interceptor;
 
 import java.lang.reflect.Method;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Future;
+
+import dev.orderlock.OrderLockDefinitionException;
 
 import org.springframework.core.KotlinDetector;
 import org.springframework.core.MethodParameter;

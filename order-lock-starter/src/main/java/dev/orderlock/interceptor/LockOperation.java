@@ -1,6 +1,10 @@
-package dev.orderlock;
+package dev.orderlock.interceptor;
 
 import java.lang.reflect.Method;
+
+import dev.orderlock.LockKind;
+import dev.orderlock.LockRequest;
+import dev.orderlock.OrderLock;
 
 /**
  * What one {@link OrderLock} method needs at call time, resolved once at start-up: the parsed key expression and

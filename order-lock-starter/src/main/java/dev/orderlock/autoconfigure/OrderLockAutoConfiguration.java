@@ -1,5 +1,17 @@
-package dev.orderlock;
+package dev.orderlock.autoconfigure;
 
+import dev.orderlock.LockObserver;
+import dev.orderlock.OrderLock;
+import dev.orderlock.OrderLockTemplate;
+import dev.orderlock.OrderLockTransactionListener;
+import dev.orderlock.ReactiveOrderLockTemplate;
+import dev.orderlock.interceptor.LockOperationSource;
+import dev.orderlock.interceptor.MissingLockTemplate;
+import dev.orderlock.interceptor.OrderLockBeanValidator;
+import dev.orderlock.interceptor.OrderLockInterceptor;
+import dev.orderlock.interceptor.OrderLockPointcut;
+import dev.orderlock.observation.LockMetrics;
+import dev.orderlock.observation.LockObservations;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import org.redisson.api.RedissonClient;
@@ -57,6 +69,20 @@ public final class OrderLockAutoConfiguration {
 		template.setLocalHandOff(properties.isLocalHandOff());
 		template.setObserver(LockObserver.of(observers.orderedStream().toList()));
 		return template;
+	}
+
+	/** The Mono form of the template, when the application uses Reactor. */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "reactor.core.publisher.Mono")
+	static class ReactiveConfiguration {
+
+		@Bean
+		@ConditionalOnBean(OrderLockTemplate.class)
+		@ConditionalOnMissingBean
+		ReactiveOrderLockTemplate reactiveOrderLockTemplate(OrderLockTemplate orderLockTemplate) {
+			return new ReactiveOrderLockTemplate(orderLockTemplate);
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -1,10 +1,11 @@
-package dev.orderlock;
+package dev.orderlock.observation;
 
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
+import dev.orderlock.LockObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -15,19 +16,19 @@ import org.jspecify.annotations.Nullable;
  * {@code outcome}), {@value #HELD} and {@value #LEASE_LOST}. See docs/observability.md. Meters are registered once per
  * name, when it is first used; a call then costs a map lookup, two {@code System.nanoTime()} and two timer updates.
  */
-final class LockMetrics implements LockObserver {
+public final class LockMetrics implements LockObserver {
 
-	static final String WAIT = "order.lock.wait";
+	public static final String WAIT = "order.lock.wait";
 
-	static final String HELD = "order.lock.held";
+	public static final String HELD = "order.lock.held";
 
-	static final String LEASE_LOST = "order.lock.lease.lost";
+	public static final String LEASE_LOST = "order.lock.lease.lost";
 
 	private final MeterRegistry registry;
 
 	private final Map<String, Meters> meters = new ConcurrentHashMap<>();
 
-	LockMetrics(MeterRegistry registry) {
+	public LockMetrics(MeterRegistry registry) {
 		this.registry = registry;
 	}
 

@@ -1,4 +1,4 @@
-package dev.orderlock;
+package dev.orderlock.interceptor;
 
 import java.lang.reflect.Method;
 

@@ -1,4 +1,4 @@
-package dev.orderlock;
+package dev.orderlock.support;
 
 import org.jspecify.annotations.Nullable;
 import org.redisson.api.RLock;
@@ -11,32 +11,32 @@ import org.redisson.api.RLock;
  * the rendering is unambiguous, and anything past {@value #MAX_SHOWN} characters (of a key) is cut with
  * {@code "... (N chars)"}. Only for messages: locks are always named by the real key. Never throws.
  */
-final class KeyText {
+public final class KeyText {
 
 	/** Enough for any real order id and the key prefix in front of it. */
-	static final int MAX_SHOWN = 200;
+	public static final int MAX_SHOWN = 200;
 
 	private KeyText() {
 	}
 
 	/** Cut at {@value #MAX_SHOWN_CAUSE}: a driver's or SpEL's message may quote the key, and is long by itself. */
-	static final int MAX_SHOWN_CAUSE = 1000;
+	public static final int MAX_SHOWN_CAUSE = 1000;
 
-	static String render(String text) {
+	public static String render(String text) {
 		return render(text, MAX_SHOWN);
 	}
 
 	/** A lock's name ({@code <prefix>:<key>}), rendered. */
-	static String nameOf(RLock lock) {
+	public static String nameOf(RLock lock) {
 		return render(lock.getName());
 	}
 
 	/** A failure's {@code toString()}, rendered the same way, for quoting it inside a message. */
-	static String render(Throwable failure) {
+	public static String render(Throwable failure) {
 		return render(String.valueOf(failure), MAX_SHOWN_CAUSE);
 	}
 
-	static String render(String text, int maxShown) {
+	public static String render(String text, int maxShown) {
 		boolean truncated = text.length() > maxShown;
 		int end = truncated ? maxShown : text.length();
 		if (truncated && Character.isHighSurrogate(text.charAt(end - 1))) {

@@ -1,4 +1,4 @@
-package dev.orderlock;
+package dev.orderlock.interceptor;
 
 import java.lang.reflect.Method;
 import java.util.ArrayList;
@@ -7,6 +7,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import dev.orderlock.OrderLock;
+import dev.orderlock.OrderLockException;
+import dev.orderlock.support.KeyText;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.context.expression.AnnotatedElementKey;

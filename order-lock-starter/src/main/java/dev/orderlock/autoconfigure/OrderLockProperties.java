@@ -1,7 +1,11 @@
-package dev.orderlock;
+package dev.orderlock.autoconfigure;
 
 import java.time.Duration;
 
+import dev.orderlock.OrderLock;
+import dev.orderlock.OrderLockException;
+import dev.orderlock.OrderLockLeaseLostException;
+import dev.orderlock.OrderLockUnavailableException;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;

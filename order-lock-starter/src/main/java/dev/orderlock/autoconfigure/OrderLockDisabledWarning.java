@@ -1,5 +1,6 @@
-package dev.orderlock;
+package dev.orderlock.autoconfigure;
 
+import dev.orderlock.OrderLock;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
