@@ -16,7 +16,9 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * One application "instance" for the benchmarks: the application's RedissonClient (from Redisson's starter) and the
- * same trivial method four ways, so that every variant talks to Redis through the very same client.
+ * same trivial method four ways, so that every variant talks to Redis through the very same client. No
+ * {@code MeterRegistry} or {@code ObservationRegistry}: {@code @OrderLock} here records nothing ({@link Instance}
+ * checks it); the variant with meters and observations is {@link ObservedApplication}'s.
  */
 @SpringBootConfiguration
 @EnableAutoConfiguration
@@ -27,6 +29,11 @@ public class BenchApplication {
 
 	/** Starts an instance on {@code redisAddress} ({@code redis://host:port}), with extra properties. */
 	public static ConfigurableApplicationContext start(String redisAddress, String... properties) {
+		return builder(BenchApplication.class, redisAddress, properties).run();
+	}
+
+	/** An application of {@code source} with the settings every benchmark instance shares. */
+	static SpringApplicationBuilder builder(Class<?> source, String redisAddress, String... properties) {
 		String hostAndPort = redisAddress.substring(redisAddress.indexOf("//") + 2);
 		List<String> all = new ArrayList<>(List.of(properties));
 		all.add("spring.data.redis.host=" + hostAndPort.substring(0, hostAndPort.lastIndexOf(':')));
@@ -34,10 +41,9 @@ public class BenchApplication {
 		all.add("order-lock.key-prefix=bench-ol");
 		all.add("spring.main.banner-mode=off");
 		all.add("logging.level.root=WARN");
-		return new SpringApplicationBuilder(BenchApplication.class).web(WebApplicationType.NONE)
+		return new SpringApplicationBuilder(source).web(WebApplicationType.NONE)
 			.logStartupInfo(false)
-			.properties(all.toArray(String[]::new))
-			.run();
+			.properties(all.toArray(String[]::new));
 	}
 
 	@Bean

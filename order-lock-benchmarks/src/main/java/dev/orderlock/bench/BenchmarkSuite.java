@@ -31,6 +31,7 @@ public final class BenchmarkSuite {
 		Path outputFolder = reportFile.getParent();
 		Files.createDirectories(outputFolder);
 		Files.deleteIfExists(outputFolder.resolve("fairness.tsv"));
+		Files.deleteIfExists(outputFolder.resolve("observed.tsv"));
 		String given = System.getProperty(BenchRedis.ADDRESS_PROPERTY, "").trim();
 		TestRedis started = given.isEmpty() ? TestRedis.start() : null;
 		try {
@@ -66,14 +67,17 @@ public final class BenchmarkSuite {
 					jmh.one(UncontendedBenchmark.class, "plain", threads, true),
 					jmh.one(UncontendedBenchmark.class, "handWrittenRedisson", threads, true),
 					jmh.one(UncontendedBenchmark.class, "orderLock", threads, true),
-					jmh.one(UncontendedBenchmark.class, "lock4j", threads, true)));
+					jmh.one(UncontendedBenchmark.class, "lock4j", threads, true), null));
 		}
 		RunResult one = jmh.group(SideBySideBenchmark.class, "one");
 		report.sideBySide.put(1, new Report.Variants(null, Measurement.ofGroupMember(one, "handWrittenRedisson", 1),
-				Measurement.ofGroupMember(one, "orderLock", 1), Measurement.ofGroupMember(one, "lock4j", 1)));
+				Measurement.ofGroupMember(one, "orderLock", 1), Measurement.ofGroupMember(one, "lock4j", 1),
+				Measurement.ofGroupMember(one, "orderLockObserved", 1)));
 		RunResult four = jmh.group(SideBySideBenchmark.class, "four");
 		report.sideBySide.put(4, new Report.Variants(null, Measurement.ofGroupMember(four, "handWrittenRedisson4", 4),
-				Measurement.ofGroupMember(four, "orderLock4", 4), Measurement.ofGroupMember(four, "lock4j4", 4)));
+				Measurement.ofGroupMember(four, "orderLock4", 4), Measurement.ofGroupMember(four, "lock4j4", 4),
+				Measurement.ofGroupMember(four, "orderLockObserved4", 4)));
+		report.observed = readObserved(outputFolder.resolve("observed.tsv"));
 
 		// Contended runs swing by tens of percent from fork to fork: two passes, in the order raw ours hand-off
 		// hand-off ours raw, so that drift cancels out of the comparison.
@@ -89,6 +93,17 @@ public final class BenchmarkSuite {
 		report.keyResolution = jmh.all(KeyResolutionBenchmark.class, ".*", 1, true);
 		report.heldLocks = jmh.all(HeldLocksBenchmark.class, ".*", 1, true);
 		return report;
+	}
+
+	/** What (e) recorded per side-by-side group, from what {@link Instance.WithObserved} wrote. */
+	private static Map<String, long[]> readObserved(Path file) throws IOException {
+		Map<String, long[]> recorded = new LinkedHashMap<>();
+		for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+			String[] fields = line.split("\t");
+			recorded.put(fields[0].substring(fields[0].lastIndexOf('.') + 1),
+					new long[] { Long.parseLong(fields[1]), Long.parseLong(fields[2]) });
+		}
+		return recorded;
 	}
 
 	/** Calls per thread, per benchmark method, from what {@link ThreadOps} wrote. */

@@ -33,6 +33,9 @@ final class Report {
 
 	final Map<Integer, Variants> sideBySide = new LinkedHashMap<>();
 
+	/** Per side-by-side group: calls (e) recorded as {@code order.lock.wait} and as {@code order.lock} observations. */
+	Map<String, long[]> observed = Map.of();
+
 	List<Measurement> contended;
 
 	Map<String, long[]> fairness;
@@ -48,8 +51,12 @@ final class Report {
 		this.smoke = smoke;
 	}
 
-	/** (a) to (d) at one thread count; (a) is {@code null} where it was not run. */
-	record Variants(@Nullable Measurement plain, Measurement handWritten, Measurement orderLock, Measurement lock4j) {
+	/**
+	 * (a) to (e) at one thread count; (a) and (e) ({@code @OrderLock} with meters and observation) are {@code null}
+	 * where they were not run.
+	 */
+	record Variants(@Nullable Measurement plain, Measurement handWritten, Measurement orderLock, Measurement lock4j,
+			@Nullable Measurement observed) {
 	}
 
 	String markdown() {
@@ -99,10 +106,22 @@ final class Report {
 	}
 
 	private void sideBySideSection(StringBuilder md) {
-		md.append("## Side by side: (b), (c) and (d) running at the same time in one fork\n\n");
-		md.append("A JMH group: each variant on its own threads and orders, all three at once, so each sees the same "
-				+ "JIT state, Redis and machine noise.\n\n");
+		md.append("## Side by side: (b), (c), (d) and (e) running at the same time in one fork\n\n");
+		md.append("A JMH group: each variant on its own threads and orders, all four at once, so each sees the same "
+				+ "JIT state, Redis and machine noise. (e) is (c) in a second application context on the same "
+				+ "RedissonClient, with a SimpleMeterRegistry and an ObservationRegistry (DefaultMeterObservationHandler): "
+				+ "order-lock's meters and observations on, as in an application with metrics.\n\n");
 		variantsTable(md, this.sideBySide);
+		md.append("Recording check: at each fork's start (e) recorded each of its calls (order.lock.wait, "
+				+ "order.lock.held, order.lock and order.lock.acquire observations) and (c)'s context had no registry "
+				+ "and a no-op observer, or the fork failed. Calls (e) recorded over the whole trial (warm-up "
+				+ "included): ")
+			.append(this.observed.isEmpty() ? "none reported"
+					: this.observed.entrySet().stream()
+						.map((e) -> "group `" + e.getKey() + "` " + fmt(e.getValue()[0], 0) + " order.lock.wait and "
+								+ fmt(e.getValue()[1], 0) + " order.lock observations")
+						.collect(Collectors.joining("; ")))
+			.append(".\n\n");
 		this.sideBySide.forEach((threads, run) -> {
 			double throughput = run.orderLock().throughput() / run.handWritten().throughput();
 			double p50 = run.orderLock().p50Nanos() / run.handWritten().p50Nanos();
@@ -112,6 +131,14 @@ final class Report {
 			target("side by side, " + threads + " thread(s) each: (c)/(b) p50 ≤ 1.03", fmt(p50, 3), p50 <= 1.03);
 			target("side by side, " + threads + " thread(s) each: (c)/(d) throughput ≥ 1.3", fmt(overLock4j, 3),
 					overLock4j >= 1.3);
+			Measurement observed = run.observed();
+			if (observed != null) {
+				double recording = observed.throughput() / run.orderLock().throughput();
+				double recordingP50 = observed.p50Nanos() / run.orderLock().p50Nanos();
+				target("side by side, " + threads + " thread(s) each: (e) with meters + observation / (c) throughput "
+						+ "≥ 0.97 (p50 ratio shown, not judged)", fmt(recording, 3) + " (p50 " + fmt(recordingP50, 3)
+								+ ")", recording >= 0.97);
+			}
 		});
 	}
 
@@ -125,6 +152,9 @@ final class Report {
 			row(md, threads, "(b) hand-written Redisson", run.handWritten(), run.handWritten());
 			row(md, threads, "(c) @OrderLock", run.orderLock(), run.handWritten());
 			row(md, threads, "(d) @Lock4j", run.lock4j(), run.handWritten());
+			if (run.observed() != null) {
+				row(md, threads, "(e) @OrderLock + meters + observation", run.observed(), run.handWritten());
+			}
 		});
 		md.append('\n');
 	}

@@ -10,9 +10,10 @@ import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 
 /**
- * (b), (c) and (d) running at the same time in one fork, each on its own threads and orders (JMH groups): every
+ * (b), (c), (d) and (e) running at the same time in one fork, each on its own threads and orders (JMH groups): every
  * variant sees the same JIT state, the same Redis and the same noise from the machine, so their ratio is not blurred
- * by the 20–40 % that separate runs drift apart on a shared 2-core machine. {@code one}: one thread per variant;
+ * by the 20–40 % that separate runs drift apart on a shared 2-core machine. (e) is (c) in an application that records
+ * meters and observations ({@link ObservedApplication}), on the same client. {@code one}: one thread per variant;
  * {@code four}: four per variant.
  */
 @BenchmarkMode(Mode.SampleTime)
@@ -22,43 +23,57 @@ public class SideBySideBenchmark {
 	@Benchmark
 	@Group("one")
 	@GroupThreads(1)
-	public long handWrittenRedisson(Instance instance, OwnKeys keys) throws InterruptedException {
+	public long handWrittenRedisson(Instance.WithObserved instance, OwnKeys keys) throws InterruptedException {
 		return instance.handWritten.touch(keys.next());
 	}
 
 	@Benchmark
 	@Group("one")
 	@GroupThreads(1)
-	public long orderLock(Instance instance, OwnKeys keys) {
+	public long orderLock(Instance.WithObserved instance, OwnKeys keys) {
 		return instance.locked.touch(keys.next());
 	}
 
 	@Benchmark
 	@Group("one")
 	@GroupThreads(1)
-	public long lock4j(Instance instance, OwnKeys keys) {
+	public long lock4j(Instance.WithObserved instance, OwnKeys keys) {
 		return instance.lock4j.touch(keys.next());
+	}
+
+	@Benchmark
+	@Group("one")
+	@GroupThreads(1)
+	public long orderLockObserved(Instance.WithObserved instance, OwnKeys keys) {
+		return instance.observed.touch(keys.next());
 	}
 
 	@Benchmark
 	@Group("four")
 	@GroupThreads(4)
-	public long handWrittenRedisson4(Instance instance, OwnKeys keys) throws InterruptedException {
+	public long handWrittenRedisson4(Instance.WithObserved instance, OwnKeys keys) throws InterruptedException {
 		return instance.handWritten.touch(keys.next());
 	}
 
 	@Benchmark
 	@Group("four")
 	@GroupThreads(4)
-	public long orderLock4(Instance instance, OwnKeys keys) {
+	public long orderLock4(Instance.WithObserved instance, OwnKeys keys) {
 		return instance.locked.touch(keys.next());
 	}
 
 	@Benchmark
 	@Group("four")
 	@GroupThreads(4)
-	public long lock4j4(Instance instance, OwnKeys keys) {
+	public long lock4j4(Instance.WithObserved instance, OwnKeys keys) {
 		return instance.lock4j.touch(keys.next());
+	}
+
+	@Benchmark
+	@Group("four")
+	@GroupThreads(4)
+	public long orderLockObserved4(Instance.WithObserved instance, OwnKeys keys) {
+		return instance.observed.touch(keys.next());
 	}
 
 }
