@@ -129,7 +129,7 @@ class AsyncLifecycleTests {
 		// The caller gave up, but the capture still runs: nobody else may touch the order.
 		assertThatThrownBy(() -> onB.cancelNow(41)).isInstanceOf(OrderLockTimeoutException.class);
 		gate.complete("captured");
-		assertThat(eventually(() -> onB.cancelNow(41))).isEqualTo("cancelled");
+		assertThat(AsyncOrderLockTests.eventually(() -> onB.cancelNow(41))).isEqualTo("cancelled");
 	}
 
 	private static void eventuallyBusy(Runnable call) {
@@ -144,21 +144,6 @@ class AsyncLifecycleTests {
 			OrderLockTemplateTests.sleep(Duration.ofMillis(20));
 		}
 		throw new AssertionError("The order was never locked");
-	}
-
-	/** Asynchronous releases reach Redis a moment after the work ends: retry a busy lock briefly. */
-	private static String eventually(java.util.function.Supplier<String> call) {
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-		while (true) {
-			try {
-				return call.get();
-			}
-			catch (OrderLockTimeoutException ex) {
-				if (System.nanoTime() > deadline) {
-					throw ex;
-				}
-			}
-		}
 	}
 
 	static class Payments {

@@ -226,7 +226,7 @@ class AsyncOrderLockTests {
 	}
 
 	/** Asynchronous releases reach Redis a moment after the Mono ends: retry a busy lock briefly. */
-	private static String eventually(java.util.function.Supplier<String> call) {
+	static String eventually(java.util.function.Supplier<String> call) {
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
 		while (true) {
 			try {

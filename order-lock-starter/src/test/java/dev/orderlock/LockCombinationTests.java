@@ -3,7 +3,6 @@ package dev.orderlock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -21,9 +20,6 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.DataSourceTransactionManager;
-import org.springframework.jdbc.datasource.DriverManagerDataSource;
-import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -89,15 +85,10 @@ class LockCombinationTests {
 
 	@BeforeEach
 	void setUp() {
-		DriverManagerDataSource dataSource = new DriverManagerDataSource(
-				"jdbc:h2:mem:combinations-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
-		DataSourceTransactionManager manager = new DataSourceTransactionManager(dataSource);
-		manager.addListener(new OrderLockTransactionListener());
-		this.jdbc = new JdbcTemplate(dataSource);
-		this.jdbc.execute("create table writes (id int auto_increment primary key)");
-		this.transaction = new TransactionTemplate(manager);
-		this.requiresNew = new TransactionTemplate(manager);
-		this.requiresNew.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+		TestTransactions transactions = TestTransactions.create("writes (id int auto_increment primary key)");
+		this.jdbc = transactions.jdbc();
+		this.transaction = transactions.transaction();
+		this.requiresNew = transactions.requiresNew();
 	}
 
 	static Stream<Case> pairwise() {

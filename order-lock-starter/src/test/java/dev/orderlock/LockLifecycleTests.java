@@ -2,7 +2,6 @@ package dev.orderlock;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -15,9 +14,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.DataSourceTransactionManager;
-import org.springframework.jdbc.datasource.DriverManagerDataSource;
-import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -51,16 +47,10 @@ class LockLifecycleTests {
 	void setUp() {
 		this.templateA = clients.templateA(Duration.ofSeconds(10));
 		this.templateB = clients.templateB(Duration.ofSeconds(10));
-		DriverManagerDataSource dataSource = new DriverManagerDataSource(
-				"jdbc:h2:mem:lifecycle-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
-		DataSourceTransactionManager manager = new DataSourceTransactionManager(dataSource);
-		// What Spring Boot does for the transaction managers it configures.
-		manager.addListener(new OrderLockTransactionListener());
-		this.jdbc = new JdbcTemplate(dataSource);
-		this.jdbc.execute("create table payments (order_id varchar(20) primary key)");
-		this.transaction = new TransactionTemplate(manager);
-		this.requiresNew = new TransactionTemplate(manager);
-		this.requiresNew.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+		TestTransactions transactions = TestTransactions.create("payments (order_id varchar(20) primary key)");
+		this.jdbc = transactions.jdbc();
+		this.transaction = transactions.transaction();
+		this.requiresNew = transactions.requiresNew();
 	}
 
 	@Test
