@@ -3,6 +3,7 @@ package dev.orderlock.interceptor;
 import java.lang.reflect.Method;
 import java.util.concurrent.TimeUnit;
 
+import dev.orderlock.OrderLock;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
