@@ -63,15 +63,13 @@ final class HeldOrderLock implements OrderLockStatus {
 
 	private volatile LocalHandOff.@Nullable Turn turn;
 
-	private final Object monitor = new Object();
-
-	/** Guarded by monitor. */
+	/** Guarded by this. */
 	private boolean released;
 
-	/** Commits under way that passed their check; guarded by monitor. */
+	/** Commits under way that passed their check; guarded by this. */
 	private int committing;
 
-	/** The cap was reached while committing: enforced when the commit ends; guarded by monitor. */
+	/** The cap was reached while committing: enforced when the commit ends; guarded by this. */
 	private boolean capPending;
 
 	/** The cap released the lock right after a commit that ran under it: no loss for that commit. */
@@ -164,19 +162,19 @@ final class HeldOrderLock implements OrderLockStatus {
 	 * @return the step's result, or {@code null} when the lock was released first (the step did not run)
 	 */
 	<T> @Nullable T whileHeld(java.util.function.Supplier<T> step) {
-		synchronized (this.monitor) {
+		synchronized (this) {
 			return this.released ? null : step.get();
 		}
 	}
 
 	private boolean isReleased() {
-		synchronized (this.monitor) {
+		synchronized (this) {
 			return this.released;
 		}
 	}
 
 	private void capReached(Duration maxHoldTime) {
-		synchronized (this.monitor) {
+		synchronized (this) {
 			if (this.released) {
 				return;
 			}
@@ -222,6 +220,9 @@ final class HeldOrderLock implements OrderLockStatus {
 	 * (including a release that failed for another reason, which is logged: the lock then lapses on its own)
 	 */
 	@Nullable OrderLockLeaseLostException release() {
+		if (this.locks.size() == 1) {
+			return releaseOne();
+		}
 		CompletableFuture<@Nullable OrderLockLeaseLostException> released = releaseAsync();
 		try {
 			return RedisAnswer.await(released, this.redisTimeout, "releasing " + name());
@@ -239,11 +240,40 @@ final class HeldOrderLock implements OrderLockStatus {
 		}
 	}
 
+	/** {@link #release()} of one lock, with as little in between as hand-written Redisson has: the common case. */
+	private @Nullable OrderLockLeaseLostException releaseOne() {
+		CompletableFuture<@Nullable OrderLockLeaseLostException> alreadyReleased = beginRelease();
+		if (alreadyReleased != null) {
+			return alreadyReleased.join();
+		}
+		try {
+			// No isHeldByThread() first: that is one more round trip. The owner-checked unlock script itself tells us
+			// when the lock is no longer ours. Named owner: the release may run on another thread.
+			RedisAnswer.await(this.locks.get(0).unlockAsync(this.owner), this.redisTimeout, "releasing " + name());
+			return null;
+		}
+		catch (IllegalMonitorStateException ex) {
+			return lost("was lost before it was released", ex);
+		}
+		catch (TimeoutException ex) {
+			return releaseFailed(new TimeoutException(
+					"Redis did not answer within order-lock.redis-timeout " + this.redisTimeout));
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return releaseFailed(ex);
+		}
+		catch (RuntimeException ex) {
+			return releaseFailed(ex);
+		}
+	}
+
 	/**
-	 * Releases the lock without blocking (once; later calls only report); completes with the loss, or {@code null}.
-	 * Never completes exceptionally but for a Redis failure, which {@link #release()} logs.
+	 * The bookkeeping every release starts with (exactly once): forget it on the owner's thread, stop the cap, end
+	 * the local turn, report the release. {@code null} when this call is the release; otherwise the answer of an
+	 * earlier one (the loss, unless a commit ran under the lock).
 	 */
-	CompletableFuture<@Nullable OrderLockLeaseLostException> releaseAsync() {
+	private @Nullable CompletableFuture<@Nullable OrderLockLeaseLostException> beginRelease() {
 		if (this.threadBound && Thread.currentThread().getId() == this.owner) {
 			forgetOnThisThread();
 		}
@@ -251,7 +281,7 @@ final class HeldOrderLock implements OrderLockStatus {
 		if (cap != null) {
 			cap.cancel(false);
 		}
-		synchronized (this.monitor) {
+		synchronized (this) {
 			if (this.released) {
 				return CompletableFuture.completedFuture(this.releasedAfterCommit ? null : lostException(null));
 			}
@@ -259,8 +289,19 @@ final class HeldOrderLock implements OrderLockStatus {
 		}
 		leaveTurn();
 		this.attempt.released();
-		// No isHeldByThread() first: that is one more round trip. The owner-checked unlock script itself tells us
-		// when the lock is no longer ours. Named owner: the release may run on another thread. In parallel.
+		return null;
+	}
+
+	/**
+	 * Releases the lock without blocking (once; later calls only report); completes with the loss, or {@code null}.
+	 * Never completes exceptionally but for a Redis failure, which {@link #release()} logs.
+	 */
+	CompletableFuture<@Nullable OrderLockLeaseLostException> releaseAsync() {
+		CompletableFuture<@Nullable OrderLockLeaseLostException> alreadyReleased = beginRelease();
+		if (alreadyReleased != null) {
+			return alreadyReleased;
+		}
+		// Owner-checked unlock scripts, in parallel, named owner (as releaseOne()).
 		List<CompletableFuture<Void>> unlocks = new ArrayList<>(this.locks.size());
 		for (RLock lock : this.locks) {
 			unlocks.add(lock.unlockAsync(this.owner).toCompletableFuture());
@@ -340,7 +381,7 @@ final class HeldOrderLock implements OrderLockStatus {
 	 * @throws OrderLockUnavailableException when Redis cannot tell (closed: the commit does not happen)
 	 */
 	void commitStarting() {
-		synchronized (this.monitor) {
+		synchronized (this) {
 			if (this.released) {
 				throw lostException(null);
 			}
@@ -368,7 +409,7 @@ final class HeldOrderLock implements OrderLockStatus {
 	 */
 	void commitEnded(boolean committed) {
 		boolean enforceCap;
-		synchronized (this.monitor) {
+		synchronized (this) {
 			this.committing--;
 			enforceCap = this.capPending && this.committing == 0 && !this.released;
 			if (enforceCap) {
@@ -407,9 +448,10 @@ final class HeldOrderLock implements OrderLockStatus {
 	}
 
 	private void forgetOnThisThread() {
+		// The empty deque stays with the thread: one per thread, not one per call.
 		ArrayDeque<HeldOrderLock> onThread = heldByThread.get();
-		if (onThread != null && onThread.remove(this) && onThread.isEmpty()) {
-			heldByThread.remove();
+		if (onThread != null) {
+			onThread.remove(this);
 		}
 	}
 

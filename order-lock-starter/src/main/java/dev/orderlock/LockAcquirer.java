@@ -42,17 +42,24 @@ final class LockAcquirer {
 
 	/** The locks a request takes, in the order they are taken. */
 	List<RLock> locksOf(LockRequest request) {
+		if (request.keys().size() == 1) {
+			return List.of(lockOf(request, request.keys().get(0)));
+		}
 		List<RLock> locks = new ArrayList<>(request.keys().size());
 		for (String key : request.keys()) {
-			String name = this.namePrefix + key;
-			locks.add(request.fenced() ? this.redisson.getFencedLock(name) : switch (request.kind()) {
-				case EXCLUSIVE -> this.redisson.getLock(name);
-				case FAIR -> this.redisson.getFairLock(name);
-				case READ -> this.redisson.getReadWriteLock(name).readLock();
-				case WRITE -> this.redisson.getReadWriteLock(name).writeLock();
-			});
+			locks.add(lockOf(request, key));
 		}
 		return locks;
+	}
+
+	private RLock lockOf(LockRequest request, String key) {
+		String name = this.namePrefix + key;
+		return request.fenced() ? this.redisson.getFencedLock(name) : switch (request.kind()) {
+			case EXCLUSIVE -> this.redisson.getLock(name);
+			case FAIR -> this.redisson.getFairLock(name);
+			case READ -> this.redisson.getReadWriteLock(name).readLock();
+			case WRITE -> this.redisson.getReadWriteLock(name).writeLock();
+		};
 	}
 
 	/**
@@ -60,6 +67,9 @@ final class LockAcquirer {
 	 * earlier waits, in the local queue, count) plus the Redis timeout.
 	 */
 	Acquired acquire(LockRequest request, List<RLock> locks, long owner, Duration wait, long startedAt) {
+		if (locks.size() == 1) {
+			return acquireOne(request, locks, owner, wait, startedAt);
+		}
 		CompletableFuture<Acquired> acquiring = acquireAsync(request, locks, owner, wait, startedAt);
 		try {
 			return acquiring.get();
@@ -73,6 +83,70 @@ final class LockAcquirer {
 		catch (ExecutionException ex) {
 			throw (RuntimeException) unwrap(ex.getCause());
 		}
+	}
+
+	/**
+	 * {@link #acquire} of one lock, with as little in between as hand-written Redisson has (the common case): one
+	 * script, one wait for its answer; the same translation and hand-back as for several.
+	 */
+	private Acquired acquireOne(LockRequest request, List<RLock> locks, long owner, Duration wait, long startedAt) {
+		RLock lock = locks.get(0);
+		long remainingNanos = Math.max(0, startedAt + wait.toNanos() - System.nanoTime());
+		long leaseMillis = (request.leaseTime() != null) ? request.leaseTime().toMillis() : -1;
+		CompletableFuture<?> attempt;
+		try {
+			attempt = start(lock, TimeUnit.NANOSECONDS.toMillis(remainingNanos), leaseMillis, owner);
+		}
+		catch (RuntimeException ex) {
+			throw failure(lock, request, ex);
+		}
+		Object answer;
+		try {
+			answer = (this.redisTimeout != null)
+					? attempt.get(remainingNanos + this.redisTimeout.toNanos(), TimeUnit.NANOSECONDS) : attempt.get();
+		}
+		catch (InterruptedException ex) {
+			handBackLate(attempt, lock, owner);
+			Thread.currentThread().interrupt();
+			throw new OrderLockException("Interrupted while waiting for lock '" + KeyText.nameOf(lock) + "' for "
+					+ request.name() + ". The code was not run.", ex);
+		}
+		catch (TimeoutException ex) {
+			handBackLate(attempt, lock, owner);
+			throw new OrderLockUnavailableException(request.keys().get(0), "Could not acquire lock '"
+					+ KeyText.nameOf(lock) + "' for " + request.name() + ": Redis did not answer within the wait time "
+					+ wait + " plus order-lock.redis-timeout " + this.redisTimeout + ". The code was not run.", ex);
+		}
+		catch (ExecutionException ex) {
+			// A script whose answer was lost may still have run: hand the lock back, as Redisson does.
+			lock.unlockAsync(owner);
+			throw failure(lock, request, unwrap(ex.getCause()));
+		}
+		Acquired acquired = new Acquired(locks, owner);
+		if (answer instanceof Long token) {
+			acquired.token = token;
+		}
+		else if (!Boolean.TRUE.equals(answer)) {
+			throw busy(lock, request, wait);
+		}
+		return acquired;
+	}
+
+	/** Sends the acquire script of one lock for {@code owner}: the fencing token of a fenced lock, else whether. */
+	private static CompletableFuture<?> start(RLock lock, long waitMillis, long leaseMillis, long owner) {
+		return (lock instanceof RedissonFencedLock fenced)
+				? fenced.tryLockAndGetTokenAsync(waitMillis, leaseMillis, TimeUnit.MILLISECONDS, owner)
+					.toCompletableFuture()
+				: lock.tryLockAsync(waitMillis, leaseMillis, TimeUnit.MILLISECONDS, owner).toCompletableFuture();
+	}
+
+	/** An acquisition nobody waits for any more: should Redis still grant it, hand it back at once. */
+	private static void handBackLate(CompletableFuture<?> attempt, RLock lock, long owner) {
+		attempt.whenComplete((answer, failure) -> {
+			if (failure == null && (answer instanceof Long || Boolean.TRUE.equals(answer))) {
+				lock.unlockAsync(owner);
+			}
+		});
 	}
 
 	/** Acquires without blocking; completes with what is held, or exceptionally with the translated failure. */
@@ -129,11 +203,7 @@ final class LockAcquirer {
 		long remaining = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
 		CompletableFuture<?> attempt;
 		try {
-			attempt = (lock instanceof RedissonFencedLock fenced)
-					? fenced.tryLockAndGetTokenAsync(remaining, leaseMillis, TimeUnit.MILLISECONDS, acquired.owner)
-						.toCompletableFuture()
-					: lock.tryLockAsync(remaining, leaseMillis, TimeUnit.MILLISECONDS, acquired.owner)
-						.toCompletableFuture();
+			attempt = start(lock, remaining, leaseMillis, acquired.owner);
 		}
 		catch (RuntimeException ex) {
 			acquired.handBack(index);

@@ -32,60 +32,12 @@ public interface LockObserver {
 		return waiting(origin);
 	}
 
-	/** One observer reporting to all of {@code observers}. */
+	/**
+	 * One observer reporting to all of {@code observers}, each shielded from the others: whatever one throws is
+	 * logged and dropped, and the others still hear of the event.
+	 */
 	static LockObserver of(List<LockObserver> observers) {
-		if (observers.isEmpty()) {
-			return NONE;
-		}
-		if (observers.size() == 1) {
-			return observers.get(0);
-		}
-		List<LockObserver> all = List.copyOf(observers);
-		return new LockObserver() {
-
-			@Override
-			public Attempt waiting(String origin) {
-				return all(all.stream().map((observer) -> observer.waiting(origin)).toList());
-			}
-
-			@Override
-			public Attempt waitingOnAnyThread(String origin) {
-				return all(all.stream().map((observer) -> observer.waitingOnAnyThread(origin)).toList());
-			}
-
-		};
-	}
-
-	/** One attempt reporting to all of {@code attempts}. */
-	private static Attempt all(List<Attempt> attempts) {
-		return new Attempt() {
-
-			@Override
-			public void acquired() {
-				attempts.forEach(Attempt::acquired);
-			}
-
-			@Override
-			public void notAcquired(Outcome outcome, Throwable failure) {
-				attempts.forEach((attempt) -> attempt.notAcquired(outcome, failure));
-			}
-
-			@Override
-			public void released() {
-				attempts.forEach(Attempt::released);
-			}
-
-			@Override
-			public void leaseLost() {
-				attempts.forEach(Attempt::leaseLost);
-			}
-
-			@Override
-			public void ended(@Nullable Throwable failure) {
-				attempts.forEach((attempt) -> attempt.ended(failure));
-			}
-
-		};
+		return observers.isEmpty() ? NONE : SafeLockObserver.of(observers);
 	}
 
 	/**

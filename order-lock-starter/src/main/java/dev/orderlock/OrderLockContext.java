@@ -49,10 +49,8 @@ public final class OrderLockContext {
 	static void pop() {
 		ArrayDeque<OrderLockStatus> stack = held.get();
 		if (stack != null) {
+			// The empty stack stays with the thread: one per thread, not one per call.
 			stack.poll();
-			if (stack.isEmpty()) {
-				held.remove();
-			}
 		}
 	}
 

@@ -1,5 +1,6 @@
 package dev.orderlock;
 
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.orderlock.support.KeyText;
@@ -8,45 +9,59 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Shields the lock's life from its observers: whatever a meter, an observation handler or a custom observer throws
- * is logged and dropped, so that it can never leak a lock (a failure right after the acquisition would skip the
- * release) or change a call's outcome. Also makes {@link LockObserver.Attempt#ended} happen at most once, whichever
- * path (completion, failure, cancellation) reaches it first.
+ * Reports to one or more observers and shields the lock's life from them: whatever a meter, an observation handler
+ * or a custom observer throws is logged and dropped, so that it can never leak a lock (a failure right after the
+ * acquisition would skip the release) or change a call's outcome, and the other observers still hear of the event.
+ * Also makes {@link LockObserver.Attempt#ended} happen at most once, whichever path (completion, failure,
+ * cancellation) reaches it first.
  */
 final class SafeLockObserver implements LockObserver {
 
 	private static final Log logger = LogFactory.getLog(SafeLockObserver.class);
 
-	private final LockObserver delegate;
+	private final LockObserver[] observers;
 
-	private SafeLockObserver(LockObserver delegate) {
-		this.delegate = delegate;
+	private SafeLockObserver(List<LockObserver> observers) {
+		this.observers = observers.toArray(LockObserver[]::new);
 	}
 
 	static LockObserver of(LockObserver observer) {
-		return (observer == NONE || observer instanceof SafeLockObserver) ? observer : new SafeLockObserver(observer);
+		return (observer == NONE || observer instanceof SafeLockObserver) ? observer
+				: new SafeLockObserver(List.of(observer));
+	}
+
+	static LockObserver of(List<LockObserver> observers) {
+		return (observers.size() == 1) ? of(observers.get(0)) : new SafeLockObserver(observers);
 	}
 
 	@Override
 	public Attempt waiting(String origin) {
-		try {
-			return new SafeAttempt(this.delegate.waiting(origin));
+		Attempt[] attempts = new Attempt[this.observers.length];
+		for (int i = 0; i < attempts.length; i++) {
+			try {
+				attempts[i] = this.observers[i].waiting(origin);
+			}
+			catch (Throwable ex) {
+				failed("waiting", ex);
+				attempts[i] = Attempt.NONE;
+			}
 		}
-		catch (Throwable ex) {
-			failed("waiting", ex);
-			return Attempt.NONE;
-		}
+		return new SafeAttempt(attempts);
 	}
 
 	@Override
 	public Attempt waitingOnAnyThread(String origin) {
-		try {
-			return new SafeAttempt(this.delegate.waitingOnAnyThread(origin));
+		Attempt[] attempts = new Attempt[this.observers.length];
+		for (int i = 0; i < attempts.length; i++) {
+			try {
+				attempts[i] = this.observers[i].waitingOnAnyThread(origin);
+			}
+			catch (Throwable ex) {
+				failed("waiting", ex);
+				attempts[i] = Attempt.NONE;
+			}
 		}
-		catch (Throwable ex) {
-			failed("waiting", ex);
-			return Attempt.NONE;
-		}
+		return new SafeAttempt(attempts);
 	}
 
 	private static void failed(String step, Throwable ex) {
@@ -57,66 +72,75 @@ final class SafeLockObserver implements LockObserver {
 				+ "the call go on unaffected.", ex);
 	}
 
-	private static final class SafeAttempt implements Attempt {
+	private static final class SafeAttempt extends AtomicBoolean implements Attempt {
 
-		private final Attempt delegate;
+		private final Attempt[] attempts;
 
-		private final AtomicBoolean ended = new AtomicBoolean();
-
-		SafeAttempt(Attempt delegate) {
-			this.delegate = delegate;
+		SafeAttempt(Attempt[] attempts) {
+			this.attempts = attempts;
 		}
 
 		@Override
 		public void acquired() {
-			try {
-				this.delegate.acquired();
-			}
-			catch (Throwable ex) {
-				failed("acquired", ex);
+			for (Attempt attempt : this.attempts) {
+				try {
+					attempt.acquired();
+				}
+				catch (Throwable ex) {
+					failed("acquired", ex);
+				}
 			}
 		}
 
 		@Override
 		public void notAcquired(Outcome outcome, Throwable failure) {
-			try {
-				this.delegate.notAcquired(outcome, failure);
-			}
-			catch (Throwable ex) {
-				failed("notAcquired", ex);
+			for (Attempt attempt : this.attempts) {
+				try {
+					attempt.notAcquired(outcome, failure);
+				}
+				catch (Throwable ex) {
+					failed("notAcquired", ex);
+				}
 			}
 		}
 
 		@Override
 		public void released() {
-			try {
-				this.delegate.released();
-			}
-			catch (Throwable ex) {
-				failed("released", ex);
+			for (Attempt attempt : this.attempts) {
+				try {
+					attempt.released();
+				}
+				catch (Throwable ex) {
+					failed("released", ex);
+				}
 			}
 		}
 
 		@Override
 		public void leaseLost() {
-			try {
-				this.delegate.leaseLost();
-			}
-			catch (Throwable ex) {
-				failed("leaseLost", ex);
+			for (Attempt attempt : this.attempts) {
+				try {
+					attempt.leaseLost();
+				}
+				catch (Throwable ex) {
+					failed("leaseLost", ex);
+				}
 			}
 		}
 
 		@Override
 		public void ended(@Nullable Throwable failure) {
-			if (!this.ended.compareAndSet(false, true)) {
+			// The AtomicBoolean this is: set by the first end, so that later ones are dropped.
+			if (!compareAndSet(false, true)) {
 				return;
 			}
-			try {
-				this.delegate.ended(failure);
-			}
-			catch (Throwable ex) {
-				failed("ended", ex);
+			for (Attempt attempt : this.attempts) {
+				try {
+					attempt.ended(failure);
+				}
+				catch (Throwable ex) {
+					failed("ended", ex);
+				}
 			}
 		}
 

@@ -1,5 +1,6 @@
 package dev.orderlock.observation;
 
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -28,12 +29,23 @@ public final class LockObservations implements LockObserver {
 
 	public static final String LEASE_LOST_EVENT = "order.lock.lease.lost";
 
+	/** One key value per outcome, made once. */
+	private static final Map<Outcome, KeyValue> OUTCOMES = outcomes();
+
 	private final ObservationRegistry registry;
 
 	private final Map<String, KeyValue> names = new ConcurrentHashMap<>();
 
 	public LockObservations(ObservationRegistry registry) {
 		this.registry = registry;
+	}
+
+	private static Map<Outcome, KeyValue> outcomes() {
+		Map<Outcome, KeyValue> outcomes = new EnumMap<>(Outcome.class);
+		for (Outcome outcome : Outcome.values()) {
+			outcomes.put(outcome, KeyValue.of(OUTCOME, outcome.tagValue()));
+		}
+		return outcomes;
 	}
 
 	@Override
@@ -126,7 +138,7 @@ public final class LockObservations implements LockObserver {
 
 		private void outcome(Outcome outcome) {
 			this.outcomeKnown = true;
-			KeyValue value = KeyValue.of(OUTCOME, outcome.tagValue());
+			KeyValue value = OUTCOMES.get(outcome);
 			this.acquire.lowCardinalityKeyValue(value);
 			this.call.lowCardinalityKeyValue(value);
 		}
