@@ -266,11 +266,15 @@ final class HeldOrderLock implements OrderLockStatus {
 		catch (RuntimeException ex) {
 			return releaseFailed(ex);
 		}
+		finally {
+			// Only now: the next local caller would otherwise find the lock still held and wait in Redis for it.
+			leaveTurn();
+		}
 	}
 
 	/**
-	 * The bookkeeping every release starts with (exactly once): forget it on the owner's thread, stop the cap, end
-	 * the local turn, report the release. {@code null} when this call is the release; otherwise the answer of an
+	 * The bookkeeping every release starts with (exactly once): forget it on the owner's thread, stop the cap, report
+	 * the release (the local turn ends once the unlock has reached Redis). {@code null} when this call is the release; otherwise the answer of an
 	 * earlier one (the loss, unless a commit ran under the lock).
 	 */
 	private @Nullable CompletableFuture<@Nullable OrderLockLeaseLostException> beginRelease() {
@@ -287,7 +291,6 @@ final class HeldOrderLock implements OrderLockStatus {
 			}
 			this.released = true;
 		}
-		leaveTurn();
 		this.attempt.released();
 		return null;
 	}
@@ -309,6 +312,7 @@ final class HeldOrderLock implements OrderLockStatus {
 		CompletableFuture<Void> all = (unlocks.size() == 1) ? unlocks.get(0)
 				: CompletableFuture.allOf(unlocks.toArray(CompletableFuture[]::new));
 		return all.handle((ignored, failure) -> {
+			leaveTurn();
 			for (CompletableFuture<Void> unlock : unlocks) {
 				if (unlock.isCompletedExceptionally()
 						&& LockAcquirer.unwrap(unlock.handle((v, ex) -> ex).join()) instanceof IllegalMonitorStateException lost) {

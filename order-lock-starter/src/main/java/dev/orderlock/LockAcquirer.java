@@ -12,6 +12,7 @@ import java.util.concurrent.TimeoutException;
 import dev.orderlock.support.KeyText;
 import org.jspecify.annotations.Nullable;
 import org.redisson.RedissonFencedLock;
+import org.redisson.api.RFencedLock;
 import org.redisson.api.RLock;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.RedisException;
@@ -93,6 +94,9 @@ final class LockAcquirer {
 		RLock lock = locks.get(0);
 		long remainingNanos = Math.max(0, startedAt + wait.toNanos() - System.nanoTime());
 		long leaseMillis = (request.leaseTime() != null) ? request.leaseTime().toMillis() : -1;
+		if (this.redisTimeout == null && owner == Thread.currentThread().getId()) {
+			return acquireOnThisThread(request, locks, wait, remainingNanos, leaseMillis);
+		}
 		CompletableFuture<?> attempt;
 		try {
 			attempt = start(lock, TimeUnit.NANOSECONDS.toMillis(remainingNanos), leaseMillis, owner);
@@ -127,6 +131,48 @@ final class LockAcquirer {
 			acquired.token = token;
 		}
 		else if (!Boolean.TRUE.equals(answer)) {
+			throw busy(lock, request, wait);
+		}
+		return acquired;
+	}
+
+	/**
+	 * One lock for the calling thread, without a Redis timeout: exactly the blocking calls hand-written Redisson makes,
+	 * so that waiting for a busy order (subscription, wake-up, retry) costs what it costs there.
+	 */
+	private Acquired acquireOnThisThread(LockRequest request, List<RLock> locks, Duration wait, long remainingNanos,
+			long leaseMillis) {
+		RLock lock = locks.get(0);
+		long waitMillis = TimeUnit.NANOSECONDS.toMillis(remainingNanos);
+		Acquired acquired = new Acquired(locks, Thread.currentThread().getId());
+		boolean taken;
+		try {
+			if (lock instanceof RFencedLock fenced) {
+				acquired.token = fenced.tryLockAndGetToken(waitMillis, leaseMillis, TimeUnit.MILLISECONDS);
+				taken = (acquired.token != null);
+			}
+			else {
+				taken = lock.tryLock(waitMillis, leaseMillis, TimeUnit.MILLISECONDS);
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new OrderLockException("Interrupted while waiting for lock '" + KeyText.nameOf(lock) + "' for "
+					+ request.name() + ". The code was not run.", ex);
+		}
+		catch (RuntimeException ex) {
+			if (Thread.currentThread().isInterrupted()) {
+				throw new OrderLockException("Interrupted while waiting for lock '" + KeyText.nameOf(lock) + "' for "
+						+ request.name() + ". The code was not run.", ex);
+			}
+			throw failure(lock, request, ex);
+		}
+		if (!taken) {
+			if (Thread.currentThread().isInterrupted()) {
+				// tryLockAndGetToken declares no InterruptedException: an interrupt may surface as "not acquired".
+				throw new OrderLockException("Interrupted while waiting for lock '" + KeyText.nameOf(lock) + "' for "
+						+ request.name() + ". The code was not run.");
+			}
 			throw busy(lock, request, wait);
 		}
 		return acquired;
