@@ -71,12 +71,14 @@ final class LockAcquirer {
 		if (locks.size() == 1) {
 			return acquireOne(request, locks, owner, wait, startedAt);
 		}
-		CompletableFuture<Acquired> acquiring = acquireAsync(request, locks, owner, wait, startedAt);
+		Acquired acquired = new Acquired(locks, owner);
+		CompletableFuture<Acquired> acquiring = acquireAsync(request, acquired, wait, startedAt);
 		try {
 			return acquiring.get();
 		}
 		catch (InterruptedException ex) {
-			giveUp(acquiring);
+			// As a blocking tryLock does: the orders taken are free again before the caller hears of the interrupt.
+			giveUp(acquiring, acquired).join();
 			Thread.currentThread().interrupt();
 			throw new OrderLockException("Interrupted while waiting for lock '" + KeyText.nameOf(locks.get(0))
 					+ "' for " + request.name() + ". The code was not run.", ex);
@@ -198,16 +200,15 @@ final class LockAcquirer {
 	/** Acquires without blocking; completes with what is held, or exceptionally with the translated failure. */
 	CompletableFuture<Acquired> acquireAsync(LockRequest request, List<RLock> locks, long owner, Duration wait,
 			long startedAt) {
+		return acquireAsync(request, new Acquired(locks, owner), wait, startedAt);
+	}
+
+	private CompletableFuture<Acquired> acquireAsync(LockRequest request, Acquired acquired, Duration wait,
+			long startedAt) {
+		List<RLock> locks = acquired.locks;
 		CompletableFuture<Acquired> acquiring = new CompletableFuture<>();
 		long deadline = startedAt + wait.toNanos();
 		long leaseMillis = (request.leaseTime() != null) ? request.leaseTime().toMillis() : -1;
-		Acquired acquired = new Acquired(locks, owner);
-		// A caller that gives up cancels: the orders taken so far are handed back at once, the rest as they come.
-		acquiring.whenComplete((ignored, failure) -> {
-			if (acquiring.isCancelled()) {
-				acquired.abandon();
-			}
-		});
 		takeFrom(0, acquired, request, deadline, leaseMillis, wait, acquiring);
 		if (this.redisTimeout == null) {
 			return acquiring;
@@ -221,7 +222,7 @@ final class LockAcquirer {
 			Throwable cause = unwrap(failure);
 			if (cause instanceof TimeoutException) {
 				// Given up on: should Redis still grant the locks, hand them back at once.
-				giveUp(acquiring);
+				giveUp(acquiring, acquired);
 				throw new CompletionException(new OrderLockUnavailableException(request.keys().get(0),
 						"Could not acquire lock '" + KeyText.nameOf(locks.get(0)) + "' for " + request.name()
 								+ ": Redis did not answer within the wait time " + wait
@@ -232,11 +233,13 @@ final class LockAcquirer {
 		});
 	}
 
-	/** Stops an acquisition nobody waits for any more; whatever it took or still takes is handed back. */
-	private static void giveUp(CompletableFuture<Acquired> acquiring) {
-		if (!acquiring.cancel(false)) {
-			acquiring.thenAccept(Acquired::handBack);
-		}
+	/**
+	 * Stops an acquisition nobody waits for any more: what it took is handed back (completing the returned future),
+	 * what it still takes is handed back as it comes.
+	 */
+	private static CompletableFuture<Void> giveUp(CompletableFuture<Acquired> acquiring, Acquired acquired) {
+		acquiring.cancel(false);
+		return acquired.abandon();
 	}
 
 	private void takeFrom(int index, Acquired acquired, LockRequest request, long deadline, long leaseMillis,
@@ -252,8 +255,8 @@ final class LockAcquirer {
 			attempt = start(lock, remaining, leaseMillis, acquired.owner);
 		}
 		catch (RuntimeException ex) {
-			acquired.handBack(index);
-			result.completeExceptionally(failure(lock, request, ex));
+			OrderLockException failure = failure(lock, request, ex);
+			acquired.abandon().whenComplete((ignored, none) -> result.completeExceptionally(failure));
 			return;
 		}
 		attempt.whenComplete((answer, failure) -> {
@@ -264,8 +267,13 @@ final class LockAcquirer {
 			}
 			if (failure != null) {
 				// A script whose answer was lost may still have run: hand this lock back too, as Redisson does.
-				acquired.handBack(index + 1);
-				result.completeExceptionally(failure(lock, request, unwrap(failure)));
+				// The caller hears of the failure once what was taken is free again.
+				OrderLockException translated = failure(lock, request, unwrap(failure));
+				if (!acquired.took(index)) {
+					lock.unlockAsync(acquired.owner);
+					return;
+				}
+				acquired.abandon().whenComplete((ignored, none) -> result.completeExceptionally(translated));
 			}
 			else if (answer instanceof Long token) {
 				acquired.token = token;
@@ -275,8 +283,8 @@ final class LockAcquirer {
 				takeFrom(index + 1, acquired, request, deadline, leaseMillis, wait, result);
 			}
 			else {
-				acquired.handBack(index);
-				result.completeExceptionally(busy(lock, request, wait));
+				OrderLockTimeoutException busy = busy(lock, request, wait);
+				acquired.abandon().whenComplete((ignored, none) -> result.completeExceptionally(busy));
 			}
 		});
 	}
@@ -329,6 +337,9 @@ final class LockAcquirer {
 		/** Whether the caller gave up waiting; guarded by this. */
 		private boolean abandoned;
 
+		/** The one hand-back once abandoned; guarded by this. */
+		private @Nullable CompletableFuture<Void> abandonment;
+
 		Acquired(List<RLock> locks, long owner) {
 			this.locks = locks;
 			this.owner = owner;
@@ -343,26 +354,32 @@ final class LockAcquirer {
 			return true;
 		}
 
-		/** The caller gave up: hands back what is held now; later acquisitions are handed back as they come. */
-		void abandon() {
+		/**
+		 * Nobody will run under these locks (the caller gave up, or one could not be had): hands back what is held
+		 * now, once; later acquisitions are handed back as they come ({@link #took} says so).
+		 * @return completes when the hand-back has been answered, never exceptionally
+		 */
+		CompletableFuture<Void> abandon() {
 			int held;
 			synchronized (this) {
+				if (this.abandonment != null) {
+					return this.abandonment;
+				}
 				this.abandoned = true;
 				held = this.taken;
+				this.abandonment = handBack(held);
+				return this.abandonment;
 			}
-			handBack(held);
-		}
-
-		/** Releases every lock taken, quietly: for an acquisition nobody runs under. */
-		void handBack() {
-			handBack(this.locks.size());
 		}
 
 		/** Releases the first {@code count} locks quietly: not ours, or Redis failing, lapses after the lease. */
-		void handBack(int count) {
+		private CompletableFuture<Void> handBack(int count) {
+			CompletableFuture<?>[] unlocks = new CompletableFuture<?>[count];
 			for (int i = 0; i < count; i++) {
-				this.locks.get(i).unlockAsync(this.owner);
+				unlocks[i] = this.locks.get(i).unlockAsync(this.owner).toCompletableFuture()
+					.handle((ignored, failure) -> null);
 			}
+			return CompletableFuture.allOf(unlocks);
 		}
 
 	}
