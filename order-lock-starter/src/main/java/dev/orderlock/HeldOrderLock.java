@@ -227,16 +227,8 @@ final class HeldOrderLock implements OrderLockStatus {
 		try {
 			return RedisAnswer.await(released, this.redisTimeout, "releasing " + name());
 		}
-		catch (TimeoutException ex) {
-			return releaseFailed(new TimeoutException(
-					"Redis did not answer within order-lock.redis-timeout " + this.redisTimeout));
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			return releaseFailed(ex);
-		}
-		catch (RuntimeException ex) {
-			return releaseFailed(ex);
+		catch (TimeoutException | InterruptedException | RuntimeException ex) {
+			return releaseFailedWhileWaiting(ex);
 		}
 	}
 
@@ -255,16 +247,8 @@ final class HeldOrderLock implements OrderLockStatus {
 		catch (IllegalMonitorStateException ex) {
 			return lost("was lost before it was released", ex);
 		}
-		catch (TimeoutException ex) {
-			return releaseFailed(new TimeoutException(
-					"Redis did not answer within order-lock.redis-timeout " + this.redisTimeout));
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			return releaseFailed(ex);
-		}
-		catch (RuntimeException ex) {
-			return releaseFailed(ex);
+		catch (TimeoutException | InterruptedException | RuntimeException ex) {
+			return releaseFailedWhileWaiting(ex);
 		}
 		finally {
 			// Only now: the next local caller would otherwise find the lock still held and wait in Redis for it.
@@ -464,6 +448,16 @@ final class HeldOrderLock implements OrderLockStatus {
 		if (turn != null) {
 			turn.leave();
 		}
+	}
+
+	/** A release whose answer did not come: logged; the lock lapses on its own. Keeps an interrupt. */
+	private @Nullable OrderLockLeaseLostException releaseFailedWhileWaiting(Exception ex) {
+		if (ex instanceof InterruptedException) {
+			Thread.currentThread().interrupt();
+		}
+		return releaseFailed((ex instanceof TimeoutException)
+				? new TimeoutException("Redis did not answer within order-lock.redis-timeout " + this.redisTimeout)
+				: ex);
 	}
 
 	private @Nullable OrderLockLeaseLostException releaseFailed(Throwable ex) {
