@@ -340,9 +340,12 @@ final class HeldOrderLock implements OrderLockStatus {
 		releasing.whenComplete((lost, releaseFailure) -> this.continuations.execute(() -> {
 			if (releaseFailure != null) {
 				Throwable cause = LockAcquirer.unwrap(releaseFailure);
-				releaseFailed((cause instanceof TimeoutException)
-						? new TimeoutException("Redis did not answer within order-lock.redis-timeout " + this.redisTimeout)
-						: cause);
+				if (cause instanceof Exception exception) {
+					releaseFailedWhileWaiting(exception);
+				}
+				else {
+					releaseFailed(cause);
+				}
 			}
 			if (failure != null) {
 				Throwable workFailure = LockAcquirer.unwrap(failure);

@@ -80,8 +80,7 @@ final class LockAcquirer {
 			// As a blocking tryLock does: the orders taken are free again before the caller hears of the interrupt.
 			giveUp(acquiring, acquired).join();
 			Thread.currentThread().interrupt();
-			throw new OrderLockException("Interrupted while waiting for lock '" + KeyText.nameOf(locks.get(0))
-					+ "' for " + request.name() + ". The code was not run.", ex);
+			throw interrupted(locks.get(0), request, ex);
 		}
 		catch (ExecutionException ex) {
 			throw (RuntimeException) unwrap(ex.getCause());
@@ -114,14 +113,11 @@ final class LockAcquirer {
 		catch (InterruptedException ex) {
 			handBackLate(attempt, lock, owner);
 			Thread.currentThread().interrupt();
-			throw new OrderLockException("Interrupted while waiting for lock '" + KeyText.nameOf(lock) + "' for "
-					+ request.name() + ". The code was not run.", ex);
+			throw interrupted(lock, request, ex);
 		}
 		catch (TimeoutException ex) {
 			handBackLate(attempt, lock, owner);
-			throw new OrderLockUnavailableException(request.keys().get(0), "Could not acquire lock '"
-					+ KeyText.nameOf(lock) + "' for " + request.name() + ": Redis did not answer within the wait time "
-					+ wait + " plus order-lock.redis-timeout " + this.redisTimeout + ". The code was not run.", ex);
+			throw noAnswer(lock, request, wait, ex);
 		}
 		catch (ExecutionException ex) {
 			// A script whose answer was lost may still have run: hand the lock back, as Redisson does.
@@ -159,21 +155,18 @@ final class LockAcquirer {
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-			throw new OrderLockException("Interrupted while waiting for lock '" + KeyText.nameOf(lock) + "' for "
-					+ request.name() + ". The code was not run.", ex);
+			throw interrupted(lock, request, ex);
 		}
 		catch (RuntimeException ex) {
 			if (Thread.currentThread().isInterrupted()) {
-				throw new OrderLockException("Interrupted while waiting for lock '" + KeyText.nameOf(lock) + "' for "
-						+ request.name() + ". The code was not run.", ex);
+				throw interrupted(lock, request, ex);
 			}
 			throw failure(lock, request, ex);
 		}
 		if (!taken) {
 			if (Thread.currentThread().isInterrupted()) {
 				// tryLockAndGetToken declares no InterruptedException: an interrupt may surface as "not acquired".
-				throw new OrderLockException("Interrupted while waiting for lock '" + KeyText.nameOf(lock) + "' for "
-						+ request.name() + ". The code was not run.");
+				throw interrupted(lock, request, null);
 			}
 			throw busy(lock, request, wait);
 		}
@@ -223,11 +216,7 @@ final class LockAcquirer {
 			if (cause instanceof TimeoutException) {
 				// Given up on: should Redis still grant the locks, hand them back at once.
 				giveUp(acquiring, acquired);
-				throw new CompletionException(new OrderLockUnavailableException(request.keys().get(0),
-						"Could not acquire lock '" + KeyText.nameOf(locks.get(0)) + "' for " + request.name()
-								+ ": Redis did not answer within the wait time " + wait
-								+ " plus order-lock.redis-timeout " + this.redisTimeout + ". The code was not run.",
-						cause));
+				throw new CompletionException(noAnswer(locks.get(0), request, wait, cause));
 			}
 			throw new CompletionException(cause);
 		});
@@ -310,6 +299,18 @@ final class LockAcquirer {
 		return new OrderLockTimeoutException(request.keys().get(0), wait, "Lock '" + KeyText.nameOf(lock) + "' for "
 				+ request.name() + " is held by another call and was not released within " + wait
 				+ ". The code was not run; try again later, or raise waitTime on @OrderLock or order-lock.wait-time.");
+	}
+
+	/** The caller was interrupted while waiting (its flag is set again by the caller). */
+	static OrderLockException interrupted(RLock lock, LockRequest request, @Nullable Throwable cause) {
+		return new OrderLockException("Interrupted while waiting for lock '" + KeyText.nameOf(lock) + "' for "
+				+ request.name() + ". The code was not run.", cause);
+	}
+
+	private OrderLockUnavailableException noAnswer(RLock lock, LockRequest request, Duration wait, Throwable cause) {
+		return new OrderLockUnavailableException(request.keys().get(0), "Could not acquire lock '"
+				+ KeyText.nameOf(lock) + "' for " + request.name() + ": Redis did not answer within the wait time "
+				+ wait + " plus order-lock.redis-timeout " + this.redisTimeout + ". The code was not run.", cause);
 	}
 
 	static Throwable unwrap(Throwable ex) {

@@ -392,8 +392,7 @@ public class OrderLockTemplate {
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-			throw new OrderLockException("Interrupted while waiting for lock '" + KeyText.nameOf(lock) + "' for "
-					+ request.name() + ". The code was not run.", ex);
+			throw LockAcquirer.interrupted(lock, request, ex);
 		}
 		if (turn == null) {
 			throw LockAcquirer.busy(lock, request, wait);
