@@ -3,6 +3,7 @@ package dev.orderlock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -239,29 +240,35 @@ final class LockAcquirer {
 		}
 		RLock lock = acquired.locks.get(index);
 		long remaining = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+		CompletableFuture<Void> settled = acquired.attempting();
 		CompletableFuture<?> attempt;
 		try {
 			attempt = start(lock, remaining, leaseMillis, acquired.owner);
 		}
 		catch (RuntimeException ex) {
+			settled.complete(null);
 			OrderLockException failure = failure(lock, request, ex);
 			acquired.abandon().whenComplete((ignored, none) -> result.completeExceptionally(failure));
 			return;
 		}
+		acquired.inFlight(attempt);
 		attempt.whenComplete((answer, failure) -> {
-			if (failure == null && (answer instanceof Long || Boolean.TRUE.equals(answer)) && !acquired.took(index)) {
-				// Given up on meanwhile: this one goes back too.
-				lock.unlockAsync(acquired.owner);
+			if (failure instanceof CancellationException) {
+				// Given up on while Redis was asked: Redisson hands back a grant that arrives after the cancel itself.
+				settled.complete(null);
 				return;
 			}
+			boolean mayHold = failure != null || answer instanceof Long || Boolean.TRUE.equals(answer);
+			if (mayHold && !acquired.took(index)) {
+				// Given up on meanwhile: this one goes back too, and the caller hears of it only once it has.
+				// A script whose answer was lost may still have run: hand it back as well, as Redisson does.
+				lock.unlockAsync(acquired.owner).whenComplete((ignored, none) -> settled.complete(null));
+				return;
+			}
+			settled.complete(null);
 			if (failure != null) {
-				// A script whose answer was lost may still have run: hand this lock back too, as Redisson does.
-				// The caller hears of the failure once what was taken is free again.
+				// The caller hears of the failure once what was taken, this one included, is free again.
 				OrderLockException translated = failure(lock, request, unwrap(failure));
-				if (!acquired.took(index)) {
-					lock.unlockAsync(acquired.owner);
-					return;
-				}
 				acquired.abandon().whenComplete((ignored, none) -> result.completeExceptionally(translated));
 			}
 			else if (answer instanceof Long token) {
@@ -338,12 +345,38 @@ final class LockAcquirer {
 		/** Whether the caller gave up waiting; guarded by this. */
 		private boolean abandoned;
 
+		/**
+		 * Completes once the attempt in flight has been recorded as held, or handed back; guarded by this. Redis may
+		 * have granted a lock whose answer is still on its way when the caller gives up.
+		 */
+		private CompletableFuture<Void> attempt = CompletableFuture.completedFuture(null);
+
+		/** Redisson's future of the attempt in flight, cancelled once abandoned; guarded by this. */
+		private @Nullable CompletableFuture<?> inFlight;
+
 		/** The one hand-back once abandoned; guarded by this. */
 		private @Nullable CompletableFuture<Void> abandonment;
 
 		Acquired(List<RLock> locks, long owner) {
 			this.locks = locks;
 			this.owner = owner;
+		}
+
+		/** A new attempt starts: {@link #abandon} waits for the returned future, which its answer completes. */
+		synchronized CompletableFuture<Void> attempting() {
+			this.attempt = new CompletableFuture<>();
+			return this.attempt;
+		}
+
+		/** The attempt just started; cancelled at once when the caller gave up meanwhile. */
+		void inFlight(CompletableFuture<?> attempt) {
+			synchronized (this) {
+				if (!this.abandoned) {
+					this.inFlight = attempt;
+					return;
+				}
+			}
+			attempt.cancel(false);
 		}
 
 		/** Records the lock at {@code index} as held; {@code false} when the caller gave up (hand it back). */
@@ -361,16 +394,22 @@ final class LockAcquirer {
 		 * @return completes when the hand-back has been answered, never exceptionally
 		 */
 		CompletableFuture<Void> abandon() {
-			int held;
+			CompletableFuture<?> waiting;
+			CompletableFuture<Void> result;
 			synchronized (this) {
 				if (this.abandonment != null) {
 					return this.abandonment;
 				}
 				this.abandoned = true;
-				held = this.taken;
-				this.abandonment = handBack(held);
-				return this.abandonment;
+				waiting = this.inFlight;
+				this.abandonment = CompletableFuture.allOf(handBack(this.taken), this.attempt);
+				result = this.abandonment;
 			}
+			if (waiting != null) {
+				// Stops Redisson waiting on our behalf; an answer that came first is handed back by its callback.
+				waiting.cancel(false);
+			}
+			return result;
 		}
 
 		/** Releases the first {@code count} locks quietly: not ours, or Redis failing, lapses after the lease. */
