@@ -21,4 +21,12 @@ final class RedissonAutoConfigurations {
 		return boot4 ? RedissonAutoConfigurationV4.class : RedissonAutoConfigurationV2.class;
 	}
 
+	/** Spring Boot's own Redis auto-configuration (Lettuce or Jedis), as named on this Boot. */
+	static Class<?> springDataRedisForThisBoot() {
+		String boot4 = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration";
+		String boot3 = "org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration";
+		ClassLoader loader = RedissonAutoConfigurations.class.getClassLoader();
+		return ClassUtils.resolveClassName(ClassUtils.isPresent(boot4, loader) ? boot4 : boot3, loader);
+	}
+
 }
