@@ -81,9 +81,21 @@ final class HeldOrderLock implements OrderLockStatus {
 
 	private volatile @Nullable ScheduledFuture<?> cap;
 
+	private final LiveHolds live;
+
+	private final long acquiredAt = System.nanoTime();
+
+	/** Who holds it, for the {@code orderlocks} endpoint: the acquiring thread's name, or the call. */
+	private final String ownerName;
+
+	private volatile boolean transactionBound;
+
+	/** The background check or {@link #checkStillHeld()} found it lost while the code still ran. */
+	private volatile boolean lossNoticed;
+
 	HeldOrderLock(LockRequest request, LockAcquirer.Acquired acquired, boolean threadBound,
 			LockObserver.Attempt attempt, AtomicLong leaseLosses, @Nullable Duration redisTimeout,
-			Executor continuations) {
+			Executor continuations, LiveHolds live) {
 		this.request = request;
 		this.locks = acquired.locks;
 		this.owner = acquired.owner;
@@ -93,9 +105,12 @@ final class HeldOrderLock implements OrderLockStatus {
 		this.leaseLosses = leaseLosses;
 		this.redisTimeout = redisTimeout;
 		this.continuations = continuations;
+		this.live = live;
+		this.ownerName = threadBound ? "thread " + Thread.currentThread().getName() : "call " + (-this.owner);
 		if (threadBound) {
 			attachToCurrentThread();
 		}
+		live.add(this);
 	}
 
 	/**
@@ -187,7 +202,7 @@ final class HeldOrderLock implements OrderLockStatus {
 		}
 		this.capReachedAfter = maxHoldTime;
 		leaveTurn();
-		this.attempt.released();
+		ended();
 		reportLoss("was held by " + this.request.name() + " for longer than its maxHoldTime " + maxHoldTime
 				+ " and has been released, so that a hung call cannot keep the order locked forever");
 		freeEveryHold();
@@ -275,7 +290,7 @@ final class HeldOrderLock implements OrderLockStatus {
 			}
 			this.released = true;
 		}
-		this.attempt.released();
+		ended();
 		return null;
 	}
 
@@ -411,7 +426,7 @@ final class HeldOrderLock implements OrderLockStatus {
 		if (enforceCap) {
 			this.releasedAfterCommit = committed;
 			leaveTurn();
-			this.attempt.released();
+			ended();
 			logger.warn("Lock '" + name() + "' of key '" + KeyText.render(this.request.keys().toString())
 					+ "' reached its maxHoldTime while a transaction under it was committing; it was released right "
 					+ "after the commit.");
@@ -435,6 +450,67 @@ final class HeldOrderLock implements OrderLockStatus {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 			throw new RedisException("Interrupted while checking lock " + name(), ex);
+		}
+	}
+
+	/** Released (by its owner, its transaction or the cap): reported, and no longer listed or checked. */
+	private void ended() {
+		this.live.remove(this);
+		this.attempt.released();
+	}
+
+	long acquiredAt() {
+		return this.acquiredAt;
+	}
+
+	void boundToTransaction() {
+		this.transactionBound = true;
+	}
+
+	OrderLockHold describe(long now) {
+		return new OrderLockHold(this.request.keys(), this.request.fenced() ? LockKind.EXCLUSIVE : this.request.kind(),
+				this.request.name(), Duration.ofNanos(now - this.acquiredAt), this.ownerName, this.transactionBound,
+				fencingToken(), this.lossNoticed || this.lossReported);
+	}
+
+	/**
+	 * {@link OrderLockContext#checkStillHeld()}: one round trip, none when the loss is known already.
+	 * @throws OrderLockLeaseLostException when the lock is not ours any more (logged and counted once)
+	 * @throws OrderLockUnavailableException when Redis cannot tell (closed: treat it as lost)
+	 */
+	void checkStillHeld() {
+		if (this.lossNoticed || isReleased()) {
+			throw lostException(null);
+		}
+		boolean held;
+		try {
+			held = isHeldByOwner();
+		}
+		catch (RedisException | TimeoutException ex) {
+			throw new OrderLockUnavailableException(this.request.keys().get(0), "Could not confirm that lock '"
+					+ name() + "' is still held by " + this.request.name() + ": Redis is unavailable ("
+					+ KeyText.render(ex) + "). Do not take the next irreversible step.", ex);
+		}
+		if (!held) {
+			this.lossNoticed = true;
+			throw lost("was found lost while the code ran", null);
+		}
+	}
+
+	/** The periodic check ({@link LiveHolds}): asks Redis without waiting; a loss is logged, counted, remembered. */
+	void checkLeaseInBackground() {
+		if (this.lossNoticed || isReleased()) {
+			return;
+		}
+		for (RLock lock : this.locks) {
+			lock.isHeldByThreadAsync(this.owner).whenComplete((held, failure) -> {
+				// A failed check says nothing: Redis may be down while the lock is still ours.
+				if (failure == null && Boolean.FALSE.equals(held) && !isReleased()) {
+					this.lossNoticed = true;
+					reportLoss("was found lost while the code still ran (the watchdog could not renew it, or it was "
+							+ "force-released)");
+				}
+			});
 		}
 	}
 

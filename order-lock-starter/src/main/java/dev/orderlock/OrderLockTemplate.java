@@ -99,6 +99,8 @@ public class OrderLockTemplate {
 
 	private LockObserver observer = LockObserver.NONE;
 
+	private final LiveHolds live;
+
 	/**
 	 * @param redisson the application's client; every instance that must exclude each other uses the same Redis
 	 * @param keyPrefix prefix of every lock's Redis key, e.g. {@code order-lock}
@@ -112,6 +114,8 @@ public class OrderLockTemplate {
 		this.namePrefix = keyPrefix + ":";
 		this.defaultWaitTime = defaultWaitTime;
 		this.acquirer = new LockAcquirer(redisson, this.namePrefix, null);
+		// Checked in the rhythm of the watchdog's renewal: a third of its lease.
+		this.live = new LiveHolds(Duration.ofMillis(Math.max(100, redisson.getConfig().getLockWatchdogTimeout() / 3)));
 	}
 
 	/**
@@ -360,7 +364,7 @@ public class OrderLockTemplate {
 	private HeldOrderLock held(LockRequest request, LockAcquirer.Acquired acquired, boolean threadBound,
 			LockObserver.Attempt attempt, LocalHandOff.@Nullable Turn turn) {
 		HeldOrderLock held = new HeldOrderLock(request, acquired, threadBound, attempt, this.leaseLosses,
-				this.redisTimeout, CONTINUATIONS);
+				this.redisTimeout, CONTINUATIONS, this.live);
 		if (turn != null) {
 			held.holdTurn(turn);
 		}
@@ -444,6 +448,14 @@ public class OrderLockTemplate {
 	@SuppressWarnings("unchecked")
 	private static <E extends Throwable> E rethrow(Throwable ex) throws E {
 		throw (E) ex;
+	}
+
+	/**
+	 * The locks this template holds right now, on any thread: a snapshot, without any Redis call (what the
+	 * {@code orderlocks} Actuator endpoint lists). Never fails.
+	 */
+	public List<OrderLockHold> currentHolds() {
+		return this.live.snapshot();
 	}
 
 	/**

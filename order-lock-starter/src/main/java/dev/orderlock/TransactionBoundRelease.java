@@ -34,6 +34,7 @@ final class TransactionBoundRelease implements TransactionSynchronization {
 			return false;
 		}
 		TransactionSynchronizationManager.registerSynchronization(new TransactionBoundRelease(held, true));
+		held.boundToTransaction();
 		return true;
 	}
 

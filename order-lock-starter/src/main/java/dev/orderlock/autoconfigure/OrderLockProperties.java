@@ -71,6 +71,12 @@ public class OrderLockProperties {
 	 */
 	private boolean localHandOff;
 
+	private final Admin admin = new Admin();
+
+	public Admin getAdmin() {
+		return this.admin;
+	}
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -141,6 +147,25 @@ public class OrderLockProperties {
 
 	public void setAdvisorOrder(int advisorOrder) {
 		this.advisorOrder = advisorOrder;
+	}
+
+	/** What operators may do through the {@code orderlocks} Actuator endpoint. */
+	public static class Admin {
+
+		/**
+		 * Whether DELETE on the orderlocks endpoint may force-release a lock held by another instance. Safe only when
+		 * the holder is known to be dead, or the method is fenced.
+		 */
+		private boolean forceReleaseEnabled;
+
+		public boolean isForceReleaseEnabled() {
+			return this.forceReleaseEnabled;
+		}
+
+		public void setForceReleaseEnabled(boolean forceReleaseEnabled) {
+			this.forceReleaseEnabled = forceReleaseEnabled;
+		}
+
 	}
 
 }
