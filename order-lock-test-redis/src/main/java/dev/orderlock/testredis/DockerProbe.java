@@ -10,12 +10,16 @@ final class DockerProbe {
 	private DockerProbe() {
 	}
 
+	static boolean testcontainersPresent() {
+		return TESTCONTAINERS_PRESENT;
+	}
+
 	static boolean dockerAnswers() {
 		return TESTCONTAINERS_PRESENT && RedisContainer.dockerAnswers();
 	}
 
-	static TestRedis startContainer() {
-		return RedisContainer.launch();
+	static TestRedis startContainer(String image) {
+		return RedisContainer.launch(image);
 	}
 
 	private static boolean isPresent(String className) {

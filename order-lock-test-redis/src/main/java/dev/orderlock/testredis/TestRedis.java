@@ -17,13 +17,20 @@ import java.util.Locale;
  * otherwise a {@code redis-server} process, using the binary on {@code PATH}, else the one shipped inside
  * {@code com.github.codemonstur:embedded-redis}. The environment variable or system property
  * {@code ORDER_LOCK_TEST_REDIS} ({@code docker} or {@code process}) forces one of them. Tests never rely on a Redis
- * that happens to listen on 6379.
+ * that happens to listen on 6379. {@code ORDER_LOCK_TEST_REDIS_IMAGE} (environment or system property) names another
+ * image than {@code redis:7-alpine}, e.g. one from a mirror.
  * <p>
- * Fails with an {@link IllegalStateException} naming what it tried when no Redis could be started.
+ * Fails with an {@link IllegalStateException} naming what it tried when no Redis could be started; in particular when
+ * Docker answers but the image can be neither found nor pulled: no silent fallback to a process then, since the
+ * Docker path would go untested unnoticed (docs/testing-with-docker.md).
  */
 public abstract class TestRedis implements AutoCloseable {
 
 	private static final String MODE = "ORDER_LOCK_TEST_REDIS";
+
+	private static final String IMAGE = "ORDER_LOCK_TEST_REDIS_IMAGE";
+
+	static final String DEFAULT_IMAGE = "redis:7-alpine";
 
 	private static TestRedis shared;
 
@@ -31,15 +38,34 @@ public abstract class TestRedis implements AutoCloseable {
 
 	/** Starts a new Redis; the caller owns it and closes it. */
 	public static TestRedis start() {
-		String mode = System.getProperty(MODE, System.getenv(MODE));
-		mode = (mode != null) ? mode.toLowerCase(Locale.ROOT) : "auto";
+		String mode = setting(MODE, "auto").toLowerCase(Locale.ROOT);
 		if (!mode.equals("process") && DockerProbe.dockerAnswers()) {
-			return DockerProbe.startContainer();
+			return DockerProbe.startContainer(setting(IMAGE, DEFAULT_IMAGE));
 		}
 		if (mode.equals("docker")) {
-			throw new IllegalStateException(MODE + "=docker, but no Docker engine answers");
+			throw new IllegalStateException(DockerProbe.testcontainersPresent()
+					? MODE + "=docker, but no Docker engine answers"
+					: MODE + "=docker, but Testcontainers (org.testcontainers:testcontainers) is not on the class "
+							+ "path; add it with test scope");
 		}
 		return RedisProcess.launch();
+	}
+
+	/** The system property, else the environment variable, else the default. */
+	static String setting(String name, String otherwise) {
+		String value = System.getProperty(name, System.getenv(name));
+		return (value != null && !value.isBlank()) ? value.strip() : otherwise;
+	}
+
+	/**
+	 * The failure when Docker answers but has not got the image and cannot pull it (no registry reachable): says
+	 * so, and how to go on: force the process, or build the image locally.
+	 */
+	static IllegalStateException imageUnavailable(String image, String reason, Throwable cause) {
+		return new IllegalStateException("A Docker engine answers, but the Redis image " + image + " could not be "
+				+ "pulled (" + reason + "). Set " + MODE + "=process (environment variable or system property) to "
+				+ "use a redis-server process instead, or build the image locally: .ci/testcontainers-check builds "
+				+ DEFAULT_IMAGE + " from this machine's redis-server (docs/testing-with-docker.md).", cause);
 	}
 
 	/** One Redis for the whole JVM, started on first use and stopped when the JVM exits. */
