@@ -96,6 +96,9 @@ public class OrderService {
 		// ends paid with it). The gateway's record, not the order's status, says what the customer paid.
 		List<Charge> earlier = this.ledger.unrefundedCharges(order.id());
 		if (earlier.isEmpty()) {
+			// The one step nothing can take back: charge only while the lock is still ours (one round trip, none
+			// once a lost lease is known). A call paused past its lease stops here instead of charging.
+			OrderLockContext.checkStillHeld();
 			return this.gateway.charge(order.id(), order.amountCents());
 		}
 		Charge adopted = earlier.get(0);
