@@ -5,6 +5,7 @@ import java.util.List;
 
 import com.baomidou.lock.annotation.Lock4j;
 import dev.orderlock.OrderLock;
+import dev.orderlock.OrderLockContext;
 import org.redisson.api.RedissonClient;
 
 import org.springframework.boot.SpringBootConfiguration;
@@ -62,6 +63,11 @@ public class BenchApplication {
 	}
 
 	@Bean
+	CheckedOrders checkedOrders() {
+		return new CheckedOrders();
+	}
+
+	@Bean
 	Lock4jOrders lock4jOrders() {
 		return new Lock4jOrders();
 	}
@@ -80,6 +86,17 @@ public class BenchApplication {
 
 		@OrderLock(key = "#orderId")
 		public long touch(long orderId) {
+			return orderId + 1;
+		}
+
+	}
+
+	/** (c) that confirms its lock before its irreversible step, as the demo's pay does before the charge. */
+	public static class CheckedOrders {
+
+		@OrderLock(key = "#orderId")
+		public long touch(long orderId) {
+			OrderLockContext.checkStillHeld();
 			return orderId + 1;
 		}
 

@@ -78,6 +78,9 @@ public final class BenchmarkSuite {
 				Measurement.ofGroupMember(four, "orderLock4", 4), Measurement.ofGroupMember(four, "lock4j4", 4),
 				Measurement.ofGroupMember(four, "orderLockObserved4", 4)));
 		report.observed = readObserved(outputFolder.resolve("observed.tsv"));
+		RunResult pay = jmh.group(CheckBeforeChargeBenchmark.class, "pay");
+		report.checkBeforeCharge = List.of(Measurement.ofGroupMember(pay, "orderLock", 1),
+				Measurement.ofGroupMember(pay, "orderLockChecked", 1));
 
 		// Contended runs swing by tens of percent from fork to fork: two passes, in the order raw ours hand-off
 		// hand-off ours raw, so that drift cancels out of the comparison.

@@ -39,6 +39,8 @@ public class Instance {
 
 	BenchApplication.LockedOrders locked;
 
+	BenchApplication.CheckedOrders checked;
+
 	BenchApplication.Lock4jOrders lock4j;
 
 	@Setup(Level.Trial)
@@ -48,6 +50,7 @@ public class Instance {
 		this.plain = this.context.getBean(BenchApplication.PlainOrders.class);
 		this.handWritten = this.context.getBean(HandWrittenOrders.class);
 		this.locked = this.context.getBean(BenchApplication.LockedOrders.class);
+		this.checked = this.context.getBean(BenchApplication.CheckedOrders.class);
 		this.lock4j = this.context.getBean(BenchApplication.Lock4jOrders.class);
 		requireNothingRecorded();
 		started();

@@ -44,6 +44,8 @@ final class Report {
 
 	List<Measurement> heldLocks;
 
+	List<Measurement> checkBeforeCharge;
+
 	private final List<String[]> targets = new ArrayList<>();
 
 	Report(String redisAddress, boolean smoke) {
@@ -73,6 +75,7 @@ final class Report {
 		contendedSection(md);
 		keyResolutionSection(md);
 		heldLocksSection(md);
+		checkBeforeChargeSection(md);
 		watchdogSection(md);
 		md.append("## Targets (ratios within this run)\n\n| target | measured | met |\n|---|---|---|\n");
 		for (String[] target : this.targets) {
@@ -208,6 +211,21 @@ final class Report {
 				target("key resolution " + m.name() + " ≤ 1 µs", fmt(m.meanNanos(), 1) + " ns", m.meanNanos() <= 1000);
 			}
 		}
+	}
+
+	private void checkBeforeChargeSection(StringBuilder md) {
+		md.append("## The check before an irreversible step (side by side, one fork)\n\n");
+		md.append("| variant | mean µs | p50 µs | p99 µs |\n|---|---|---|---|\n");
+		for (Measurement m : this.checkBeforeCharge) {
+			md.append("| ").append(m.name()).append(" | ").append(fmt(m.meanNanos() / 1000, 1)).append(" | ")
+				.append(fmt(m.p50Nanos() / 1000, 1)).append(" | ").append(fmt(m.p99Nanos() / 1000, 1)).append(" |\n");
+		}
+		Measurement plain = this.checkBeforeCharge.get(0);
+		Measurement checked = this.checkBeforeCharge.get(1);
+		md.append("\nOrderLockContext.checkStillHeld() costs ")
+			.append(fmt((checked.meanNanos() - plain.meanNanos()) / 1000, 1)).append(" µs per call (checked/unchecked "
+					+ "mean ").append(fmt(checked.meanNanos() / plain.meanNanos(), 3))
+			.append("): one HEXISTS round trip.\n\n");
 	}
 
 	private void heldLocksSection(StringBuilder md) {
