@@ -106,7 +106,7 @@ class RaceApiTests {
 
 		assertThat(page.statusCode()).isEqualTo(200);
 		assertThat(Http.contentType(page)).startsWith("text/html");
-		assertThat(page.body()).contains("/api/races");
+		assertThat(page.body()).contains("/api/races", "/actuator/orderlocks", "id=\"timeline\"");
 	}
 
 	@SuppressWarnings("unchecked")
