@@ -32,6 +32,9 @@ import org.springframework.stereotype.Service;
  * long GC pause, a gateway slower than the watchdog could cover) cannot overwrite a newer outcome. It cannot take
  * back a charge the gateway already made, so such a payment refunds its own charge (refunds are once per charge).
  * <p>
+ * The guarded bodies of {@code pay} and {@code cancel} are marked in {@link CallTimings}, for the race's timeline: when
+ * each ran, under the lock or, with the lock off, beside the other.
+ * <p>
  * Failures: {@link OrderNotFoundException}, {@link OrderStateException} (transition no longer valid),
  * {@link dev.orderlock.OrderLockTimeoutException} (lock busy), {@link dev.orderlock.OrderLockUnavailableException}
  * (Redis down: nothing was read, charged or written).
