@@ -25,8 +25,11 @@ class OrderController {
 
 	private final OrderService orders;
 
-	OrderController(OrderService orders) {
+	private final CallTimings timings;
+
+	OrderController(OrderService orders, CallTimings timings) {
 		this.orders = orders;
+		this.timings = timings;
 	}
 
 	@PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -44,17 +47,27 @@ class OrderController {
 
 	@PostMapping("/{orderId}/pay")
 	Order pay(@PathVariable long orderId) {
-		return this.orders.pay(orderId);
+		try (CallTimings.Call call = this.timings.call(orderId, "pay")) {
+			return this.orders.pay(orderId);
+		}
 	}
 
 	@PostMapping("/{orderId}/cancel")
 	Order cancel(@PathVariable long orderId) {
-		return this.orders.cancel(orderId);
+		try (CallTimings.Call call = this.timings.call(orderId, "cancel")) {
+			return this.orders.cancel(orderId);
+		}
 	}
 
 	@GetMapping("/{orderId}/payments")
 	List<LedgerEntry> payments(@PathVariable long orderId) {
 		return this.orders.payments(orderId);
+	}
+
+	/** This instance's pay and cancel requests of the order, as the race's timeline draws them (no lookup: cheap). */
+	@GetMapping("/{orderId}/timings")
+	List<CallTimings.CallTiming> timings(@PathVariable long orderId) {
+		return this.timings.of(orderId);
 	}
 
 }

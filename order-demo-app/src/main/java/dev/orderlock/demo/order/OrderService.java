@@ -32,6 +32,9 @@ import org.springframework.stereotype.Service;
  * long GC pause, a gateway slower than the watchdog could cover) cannot overwrite a newer outcome. It cannot take
  * back a charge the gateway already made, so such a payment refunds its own charge (refunds are once per charge).
  * <p>
+ * The guarded bodies of {@code pay} and {@code cancel} are marked in {@link CallTimings}, for the race's timeline: when
+ * each ran, under the lock or, with the lock off, beside the other.
+ * <p>
  * Failures: {@link OrderNotFoundException}, {@link OrderStateException} (transition no longer valid),
  * {@link dev.orderlock.OrderLockTimeoutException} (lock busy), {@link dev.orderlock.OrderLockUnavailableException}
  * (Redis down: nothing was read, charged or written).
@@ -47,10 +50,13 @@ public class OrderService {
 
 	private final Ledger ledger;
 
-	OrderService(OrderRepository orders, PaymentGateway gateway, Ledger ledger) {
+	private final CallTimings timings;
+
+	OrderService(OrderRepository orders, PaymentGateway gateway, Ledger ledger, CallTimings timings) {
 		this.orders = orders;
 		this.gateway = gateway;
 		this.ledger = ledger;
+		this.timings = timings;
 	}
 
 	/** Creates an order waiting for payment; needs no lock, nobody else knows its id yet. */
@@ -75,19 +81,21 @@ public class OrderService {
 	 */
 	@OrderLock(key = "#orderId", fenced = true)
 	public Order pay(long orderId) {
-		Order order = find(orderId);
-		if (order.status() != OrderStatus.PENDING_PAYMENT) {
-			throw OrderStateException.notPayable(order);
+		try (CallTimings.Body body = this.timings.body(orderId, "pay")) {
+			Order order = find(orderId);
+			if (order.status() != OrderStatus.PENDING_PAYMENT) {
+				throw OrderStateException.notPayable(order);
+			}
+			Charge charge = adoptEarlierChargeOrCharge(order);
+			// No second look at the status: under the lock it cannot have changed since the check above, unless this
+			// call was paused past its lease; the fencing token catches that.
+			Instant now = Instant.now();
+			if (!this.orders.updateStatus(order, OrderStatus.PAID, charge.id(), now,
+					OrderLockContext.currentFencingToken())) {
+				throw lostToNewerHolder(order, charge);
+			}
+			return order.withStatus(OrderStatus.PAID, now);
 		}
-		Charge charge = adoptEarlierChargeOrCharge(order);
-		// No second look at the status: under the lock it cannot have changed since the check above, unless this
-		// call was paused past its lease; the fencing token catches that.
-		Instant now = Instant.now();
-		if (!this.orders.updateStatus(order, OrderStatus.PAID, charge.id(), now,
-				OrderLockContext.currentFencingToken())) {
-			throw lostToNewerHolder(order, charge);
-		}
-		return order.withStatus(OrderStatus.PAID, now);
 	}
 
 	private Charge adoptEarlierChargeOrCharge(Order order) {
@@ -131,18 +139,20 @@ public class OrderService {
 	 */
 	@OrderLock(key = "#orderId", fenced = true)
 	public Order cancel(long orderId) {
-		Order order = find(orderId);
-		if (order.status() != OrderStatus.PENDING_PAYMENT) {
-			throw OrderStateException.notCancellable(order);
+		try (CallTimings.Body body = this.timings.body(orderId, "cancel")) {
+			Order order = find(orderId);
+			if (order.status() != OrderStatus.PENDING_PAYMENT) {
+				throw OrderStateException.notCancellable(order);
+			}
+			Instant now = Instant.now();
+			if (!this.orders.updateStatus(order, OrderStatus.CANCELLED, null, now,
+					OrderLockContext.currentFencingToken())) {
+				// Paused past its lease, and a newer holder of the lock has written since: leave its outcome alone.
+				throw OrderStateException.notCancellable(find(orderId));
+			}
+			this.gateway.refundOutstanding(orderId);
+			return order.withStatus(OrderStatus.CANCELLED, now);
 		}
-		Instant now = Instant.now();
-		if (!this.orders.updateStatus(order, OrderStatus.CANCELLED, null, now,
-				OrderLockContext.currentFencingToken())) {
-			// Paused past its lease, and a newer holder of the lock has written since: leave its outcome alone.
-			throw OrderStateException.notCancellable(find(orderId));
-		}
-		this.gateway.refundOutstanding(orderId);
-		return order.withStatus(OrderStatus.CANCELLED, now);
 	}
 
 	/** Ids of orders still unpaid that were created before {@code cutoff}, oldest first. */

@@ -6,6 +6,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -13,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.json.JsonMapper;
@@ -21,8 +23,10 @@ import tools.jackson.databind.json.JsonMapper;
  * The race itself, as a plain HTTP client of running instances: creates the orders, fires {@code pay} and
  * {@code cancel} for every order at the same moment (each request on its own thread, all released by one latch; with
  * two instances an order's pay goes to one and its cancel to the other), then reads every order and its ledger back
- * and counts. Knows nothing of the server's internals, so it races any deployment, e.g. two {@code java -jar}
- * instances. Fails with {@link IllegalStateException} when an instance does not answer as the API promises.
+ * and counts. For the first {@value RaceTimeline#DRAWN} orders it also reads back each instance's timings of the
+ * calls ({@code GET /api/orders/{id}/timings}) to draw when each waited and ran. Knows nothing of the server's
+ * internals beyond the API, so it races any deployment, e.g. two {@code java -jar} instances. Fails with
+ * {@link IllegalStateException} when an instance does not answer as the API promises.
  */
 public final class Race {
 
@@ -61,11 +65,16 @@ public final class Race {
 			}
 			await(ready);
 			long start = System.nanoTime();
+			long startMicros = epochMicros();
 			go.countDown();
 			List<Answer> payAnswers = collect(pays);
 			List<Answer> cancelAnswers = collect(cancels);
 			long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-			return count(lockEnabled, instances, ids, payAnswers, cancelAnswers, millis);
+			RaceResult counted = count(lockEnabled, instances, ids, payAnswers, cancelAnswers, millis);
+			RaceTimeline timeline = timeline(instances, ids, payAnswers, cancelAnswers, startMicros);
+			return new RaceResult(counted.lockEnabled(), counted.instances(), counted.orders(), counted.paid(),
+					counted.cancelled(), counted.bothSucceeded(), counted.chargedThenCancelled(),
+					counted.ledgerMismatches(), counted.lockBusy(), counted.errors(), counted.millis(), timeline);
 		}
 		finally {
 			pool.shutdownNow();
@@ -111,6 +120,72 @@ public final class Race {
 				chargedThenCancelled, mismatches, busy, errors, millis);
 	}
 
+	/**
+	 * The first orders' calls, with the instances' timings of each (the instance that served a call is the only one
+	 * that knows when its body ran), relative to {@code startMicros}.
+	 */
+	private RaceTimeline timeline(List<URI> instances, List<Long> ids, List<Answer> pays, List<Answer> cancels,
+			long startMicros) {
+		List<RaceTimeline.OrderTimeline> orders = new ArrayList<>();
+		for (int i = 0; i < Math.min(ids.size(), RaceTimeline.DRAWN); i++) {
+			long id = ids.get(i);
+			int payAt = i % instances.size();
+			int cancelAt = (i + 1) % instances.size();
+			List<RaceTimeline.Call> calls = List.of(
+					call("pay", payAt, pays.get(i), timing(instances.get(payAt), id, "pay"), startMicros),
+					call("cancel", cancelAt, cancels.get(i), timing(instances.get(cancelAt), id, "cancel"),
+							startMicros));
+			orders.add(RaceTimeline.OrderTimeline.of(id, calls));
+		}
+		return RaceTimeline.of(orders);
+	}
+
+	private static RaceTimeline.Call call(String operation, int instance, Answer answer, TimingView timing,
+			long startMicros) {
+		return new RaceTimeline.Call(operation, instance, answer.status(), answer.code(),
+				minus(answer.sentMicros(), startMicros), relative(timing, TimingView::arrivedMicros, startMicros),
+				relative(timing, TimingView::startedMicros, startMicros),
+				relative(timing, TimingView::endedMicros, startMicros),
+				relative(timing, TimingView::leftMicros, startMicros), minus(answer.answeredMicros(), startMicros));
+	}
+
+	private static Long relative(TimingView timing, Function<TimingView, Long> time,
+			long startMicros) {
+		return minus((timing != null) ? time.apply(timing) : null, startMicros);
+	}
+
+	private static Long minus(Long micros, long startMicros) {
+		return (micros != null) ? micros - startMicros : null;
+	}
+
+	/**
+	 * The instance's latest timing of the order's {@code operation}; null when it has none (an instance without the
+	 * endpoint answers 404: the call is then drawn from the client's times only).
+	 */
+	private TimingView timing(URI instance, long id, String operation) {
+		URI uri = instance.resolve("/api/orders/" + id + "/timings");
+		HttpResponse<String> response = send(HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT).GET().build());
+		if (response.statusCode() == 404) {
+			return null;
+		}
+		if (response.statusCode() != 200) {
+			throw new IllegalStateException("GET " + uri + " answered " + response.statusCode() + ": "
+					+ response.body());
+		}
+		TimingView found = null;
+		for (TimingView timing : this.json.readValue(response.body(), TimingView[].class)) {
+			if (timing.operation().equals(operation)) {
+				found = timing;
+			}
+		}
+		return found;
+	}
+
+	private static long epochMicros() {
+		Instant now = Instant.now();
+		return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+	}
+
 	private long createOrder(URI instance, int n) {
 		HttpRequest request = HttpRequest.newBuilder(instance.resolve("/api/orders"))
 			.timeout(REQUEST_TIMEOUT)
@@ -133,14 +208,16 @@ public final class Race {
 			.timeout(REQUEST_TIMEOUT)
 			.POST(HttpRequest.BodyPublishers.noBody())
 			.build();
+		long sent = epochMicros();
 		try {
 			HttpResponse<String> response = this.http.send(request, HttpResponse.BodyHandlers.ofString());
+			long answered = epochMicros();
 			String code = (response.statusCode() == 200) ? null
 					: this.json.readValue(response.body(), ProblemView.class).code();
-			return new Answer(response.statusCode(), code);
+			return new Answer(response.statusCode(), code, sent, answered);
 		}
 		catch (IOException | RuntimeException ex) {
-			return new Answer(-1, ex.toString());
+			return new Answer(-1, ex.toString(), sent, epochMicros());
 		}
 	}
 
@@ -189,14 +266,14 @@ public final class Race {
 				throw new IllegalStateException("Interrupted during the race", ex);
 			}
 			catch (Exception ex) {
-				answers.add(new Answer(-1, ex.toString()));
+				answers.add(new Answer(-1, ex.toString(), null, null));
 			}
 		}
 		return answers;
 	}
 
-	/** An HTTP answer: status and, for a problem, its code. */
-	private record Answer(int status, String code) {
+	/** An HTTP answer: status and, for a problem, its code; when it was sent and answered (epoch micros). */
+	private record Answer(int status, String code, Long sentMicros, Long answeredMicros) {
 
 		boolean ok() {
 			return this.status == 200;
@@ -223,6 +300,10 @@ public final class Race {
 	}
 
 	private record InfoView(boolean orderLockEnabled) {
+	}
+
+	private record TimingView(String operation, long arrivedMicros, Long startedMicros, Long endedMicros,
+			Long leftMicros) {
 	}
 
 }

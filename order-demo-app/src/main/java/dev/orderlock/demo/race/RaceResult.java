@@ -17,9 +17,17 @@ package dev.orderlock.demo.race;
  * @param lockBusy answers 409 {@code ORDER_LOCKED}: a request that gave up waiting for the lock (no harm done)
  * @param errors answers that were neither 200 nor 409 (5xx, timeouts): should be zero
  * @param millis how long the pay/cancel burst took
+ * @param timeline when each call of the first orders waited and ran, for the web page's picture
  */
 public record RaceResult(boolean lockEnabled, int instances, int orders, int paid, int cancelled, int bothSucceeded,
-		int chargedThenCancelled, int ledgerMismatches, int lockBusy, int errors, long millis) {
+		int chargedThenCancelled, int ledgerMismatches, int lockBusy, int errors, long millis, RaceTimeline timeline) {
+
+	/** A result without a timeline. */
+	public RaceResult(boolean lockEnabled, int instances, int orders, int paid, int cancelled, int bothSucceeded,
+			int chargedThenCancelled, int ledgerMismatches, int lockBusy, int errors, long millis) {
+		this(lockEnabled, instances, orders, paid, cancelled, bothSucceeded, chargedThenCancelled, ledgerMismatches,
+				lockBusy, errors, millis, RaceTimeline.none());
+	}
 
 	/** Orders whose outcome is wrong: the sum of the three violation counts. */
 	public int violations() {

@@ -51,10 +51,45 @@ class RaceApiTests {
 			.containsEntry("errors", 0);
 		assertThat(off).containsEntry("lockEnabled", false).containsEntry("orders", 10).containsEntry("errors", 0);
 		assertThat((Integer) off.get("bothSucceeded")).as("lock off shows the bug: %s", off).isPositive();
+		assertThat(timeline(on)).containsEntry("drawnOrders", 10).containsEntry("overlappingOrders", 0);
+		assertThat((Integer) timeline(off).get("overlappingOrders")).as("%s", timeline(off)).isPositive();
+		Map<String, Object> order = orders(off).stream()
+			.filter((o) -> !((List<?>) o.get("overlaps")).isEmpty())
+			.findFirst()
+			.orElseThrow();
+		@SuppressWarnings("unchecked")
+		List<Map<String, Object>> calls = (List<Map<String, Object>>) order.get("calls");
+		assertThat(calls).extracting((call) -> call.get("operation")).containsExactly("pay", "cancel");
+		assertThat(calls.get(0)).containsKeys("instance", "status", "code", "sentMicros", "arrivedMicros",
+				"startedMicros", "endedMicros", "leftMicros", "answeredMicros");
+		assertThat(orders(on)).allSatisfy((o) -> assertThat((List<?>) o.get("overlaps")).isEmpty());
 
 		List<Map<String, Object>> runs = Http.list(Http.get(app.url("/api/races")));
 		assertThat(runs).hasSize(1);
 		assertThat(runs.get(0)).containsEntry("at", run.get("at"));
+	}
+
+	@Test
+	void anInstanceKeepsWhenItsCallsArrivedRanTheirBodyAndLeft() {
+		long id = ((Number) Http.object(Http.postJson(app.url("/api/orders"),
+				"{\"customerId\": \"c-t\", \"amountCents\": 500}")).get("id")).longValue();
+		assertThat(Http.post(app.url("/api/orders/" + id + "/pay")).statusCode()).isEqualTo(200);
+		assertThat(Http.post(app.url("/api/orders/" + id + "/cancel")).statusCode()).isEqualTo(409);
+
+		List<Map<String, Object>> timings = Http.list(Http.get(app.url("/api/orders/" + id + "/timings")));
+
+		assertThat(timings).extracting((t) -> t.get("operation")).containsExactly("pay", "cancel");
+		Map<String, Object> pay = timings.get(0);
+		long arrived = ((Number) pay.get("arrivedMicros")).longValue();
+		long started = ((Number) pay.get("startedMicros")).longValue();
+		long ended = ((Number) pay.get("endedMicros")).longValue();
+		long left = ((Number) pay.get("leftMicros")).longValue();
+		assertThat(arrived).isLessThanOrEqualTo(started);
+		// The body holds the 300 ms charge at the gateway.
+		assertThat(ended - started).isGreaterThanOrEqualTo(300_000);
+		assertThat(ended).isLessThanOrEqualTo(left);
+		assertThat(((Number) timings.get(1).get("startedMicros")).longValue()).isGreaterThanOrEqualTo(left);
+		assertThat(Http.list(Http.get(app.url("/api/orders/" + (id + 1000) + "/timings")))).isEmpty();
 	}
 
 	@Test
@@ -71,7 +106,17 @@ class RaceApiTests {
 
 		assertThat(page.statusCode()).isEqualTo(200);
 		assertThat(Http.contentType(page)).startsWith("text/html");
-		assertThat(page.body()).contains("/api/races");
+		assertThat(page.body()).contains("/api/races", "/actuator/orderlocks", "id=\"timeline\"");
+	}
+
+	@SuppressWarnings("unchecked")
+	private static Map<String, Object> timeline(Map<String, Object> result) {
+		return (Map<String, Object>) result.get("timeline");
+	}
+
+	@SuppressWarnings("unchecked")
+	private static List<Map<String, Object>> orders(Map<String, Object> result) {
+		return (List<Map<String, Object>>) timeline(result).get("orders");
 	}
 
 	@Test

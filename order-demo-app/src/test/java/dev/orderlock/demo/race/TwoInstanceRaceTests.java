@@ -67,6 +67,53 @@ class TwoInstanceRaceTests {
 	}
 
 	@Test
+	void withTheLockTheTimelineShowsNoOverlapButTheWaitTheLockAdds() {
+		RaceResult result = new Race().run(true, locked.urls(), ORDERS);
+
+		RaceTimeline timeline = result.timeline();
+		assertThat(timeline.drawnOrders()).isEqualTo(RaceTimeline.DRAWN);
+		assertThat(timeline.orders()).hasSize(RaceTimeline.DRAWN);
+		for (RaceTimeline.OrderTimeline order : timeline.orders()) {
+			assertThat(order.calls()).extracting(RaceTimeline.Call::operation).containsExactly("pay", "cancel");
+			assertThat(order.calls()).extracting(RaceTimeline.Call::instance).containsExactlyInAnyOrder(0, 1);
+			for (RaceTimeline.Call call : order.calls()) {
+				// Every call got the lock in the end (wait-time 5s), so each has a body, inside its request.
+				assertThat(call.startedMicros()).as("%s", call).isNotNull();
+				assertThat(call.sentMicros()).as("%s", call).isNotNegative();
+				assertThat(call.arrivedMicros()).as("%s", call).isLessThanOrEqualTo(call.startedMicros());
+				assertThat(call.startedMicros()).as("%s", call).isLessThanOrEqualTo(call.endedMicros());
+				assertThat(call.endedMicros()).as("%s", call).isLessThanOrEqualTo(call.leftMicros());
+				assertThat(call.leftMicros()).as("%s", call).isLessThanOrEqualTo(call.answeredMicros());
+			}
+			assertThat(order.overlaps()).as("pay and cancel of order %d ran at the same time: %s", order.orderId(),
+					order.calls()).isEmpty();
+		}
+		assertThat(timeline.overlappingOrders()).isZero();
+		// Where the payment got the lock first, the cancel waited for most of its 400 ms at the gateway.
+		long longestWait = timeline.orders().stream().flatMap((order) -> order.calls().stream())
+			.mapToLong((call) -> call.startedMicros() - call.arrivedMicros()).max().orElseThrow();
+		assertThat(longestWait).as("the wait the lock adds, in µs").isGreaterThan(200_000);
+	}
+
+	@Test
+	void withoutTheLockTheTimelineShowsPayAndCancelRunningAtTheSameTime() {
+		try (Pair pair = Pair.start(false)) {
+			RaceResult result = new Race().run(false, pair.urls(), ORDERS);
+
+			RaceTimeline timeline = result.timeline();
+			assertThat(timeline.drawnOrders()).isEqualTo(RaceTimeline.DRAWN);
+			assertThat(timeline.overlappingOrders()).as("%s", timeline).isPositive();
+			for (RaceTimeline.OrderTimeline order : timeline.orders()) {
+				// Both answered 200 only if each read the order before the other wrote it: their bodies overlapped.
+				boolean bothSucceeded = order.calls().stream().allMatch((call) -> call.status() == 200);
+				if (bothSucceeded) {
+					assertThat(order.overlaps()).as("order %d: %s", order.orderId(), order.calls()).isNotEmpty();
+				}
+			}
+		}
+	}
+
+	@Test
 	void cancelOnOneInstanceWaitsForThePaymentOnTheOtherThenRefuses() throws Exception {
 		URI a = locked.urls().get(0);
 		URI b = locked.urls().get(1);
