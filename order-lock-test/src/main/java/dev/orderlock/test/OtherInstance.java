@@ -3,6 +3,7 @@ package dev.orderlock.test;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -123,7 +124,13 @@ public final class OtherInstance implements AutoCloseable {
 		};
 		long owner = owners.incrementAndGet();
 		// Lease -1: renewed by the watchdog, as an instance whose call is still running.
-		boolean taken = lock.tryLockAsync(0, -1, TimeUnit.MILLISECONDS, owner).toCompletableFuture().join();
+		boolean taken;
+		try {
+			taken = lock.tryLockAsync(0, -1, TimeUnit.MILLISECONDS, owner).toCompletableFuture().join();
+		}
+		catch (CompletionException ex) {
+			throw (ex.getCause() instanceof RuntimeException cause) ? cause : ex;
+		}
 		if (!taken) {
 			throw new IllegalStateException("Cannot hold lock '" + name + "' (" + kind + "): it is held already");
 		}
