@@ -1,7 +1,12 @@
 package dev.orderlock;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 import java.util.OptionalLong;
+
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the code running under a lock may ask about it: the fencing token of a {@link OrderLock#fenced() fenced}
@@ -12,6 +17,10 @@ import java.util.OptionalLong;
  * work (read the token there and hand it to the work; {@link OrderLockTemplate#executeAsync(LockRequest,
  * java.util.function.Function)} hands it over as {@link OrderLockStatus}). Nothing here fails but
  * {@link #checkStillHeld()}, which says so.
+ * <p>
+ * {@link #isHeld(String)} and {@link #heldKeys()} tell which orders' locks the thread runs under, e.g. for an
+ * assertion at the start of code that must only ever run locked (order-lock-test's
+ * {@code OrderLockAssertions.assertHeld}).
  */
 public final class OrderLockContext {
 
@@ -59,6 +68,46 @@ public final class OrderLockContext {
 			}
 		}
 		return true;
+	}
+
+	/**
+	 * Whether the current thread runs under the lock of the order {@code key} (as resolved, without the prefix): in a
+	 * guarded method or template callback for it, however deep. Answers from what this thread was handed, without
+	 * asking Redis: a lock lost meanwhile (its lease expired, its {@code maxHoldTime} reached) still counts until the
+	 * guarded code returns, where the loss is reported. {@code false} outside any lock, for a {@code null} key, and
+	 * when {@code order-lock.enabled=false} leaves the method unlocked. Never fails; allocates nothing.
+	 */
+	public static boolean isHeld(@Nullable String key) {
+		ArrayDeque<OrderLockStatus> stack = held.get();
+		if (stack != null && key != null) {
+			for (OrderLockStatus lock : stack) {
+				if (lock.keys().contains(key)) {
+					return true;
+				}
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * The keys of every lock the current thread runs under, outermost first, each once; empty outside any lock.
+	 * Thread-bound and answered without Redis, as {@link #isHeld(String)}. A copy: it does not change when locks are
+	 * taken or released later. Never fails.
+	 */
+	public static List<String> heldKeys() {
+		ArrayDeque<OrderLockStatus> stack = held.get();
+		if (stack == null || stack.isEmpty()) {
+			return List.of();
+		}
+		List<String> keys = new ArrayList<>();
+		for (Iterator<OrderLockStatus> outermostFirst = stack.descendingIterator(); outermostFirst.hasNext();) {
+			for (String key : outermostFirst.next().keys()) {
+				if (!keys.contains(key)) {
+					keys.add(key);
+				}
+			}
+		}
+		return List.copyOf(keys);
 	}
 
 	static void push(OrderLockStatus lock) {

@@ -7,9 +7,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
@@ -18,12 +15,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.redisson.api.RLock;
-import org.redisson.api.RedissonClient;
 
 import dev.orderlock.demo.DemoInstance;
 import dev.orderlock.demo.Http;
 import dev.orderlock.demo.payment.PaymentGateway;
+import dev.orderlock.test.OtherInstance;
+import dev.orderlock.testredis.TestRedis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
@@ -36,6 +33,8 @@ class OrderApiTests {
 
 	private static DemoInstance app;
 
+	private static OtherInstance otherInstance;
+
 	@BeforeAll
 	static void start() {
 		Map<String, String> settings = DemoInstance.defaults(DemoInstance.h2("order-api-tests"));
@@ -45,10 +44,12 @@ class OrderApiTests {
 		settings.put("demo.orders.timeout-job.enabled", "true");
 		settings.put("demo.orders.timeout-check-interval", "1h");
 		app = DemoInstance.start(settings);
+		otherInstance = OtherInstance.connect(TestRedis.shared(), "order-lock");
 	}
 
 	@AfterAll
 	static void stop() {
+		otherInstance.close();
 		app.close();
 	}
 
@@ -202,7 +203,7 @@ class OrderApiTests {
 	}
 
 	@Test
-	void payAndCancelAnswer409WhileTheOrdersLockIsHeldElsewhere() throws Exception {
+	void payAndCancelAnswer409WhileTheOrdersLockIsHeldElsewhere() {
 		long id = createOrder(1000);
 
 		withLockHeld(id, () -> {
@@ -218,7 +219,7 @@ class OrderApiTests {
 	}
 
 	@Test
-	void timeoutJobCancelsUnpaidOrdersThroughTheSameLock() throws Exception {
+	void timeoutJobCancelsUnpaidOrdersThroughTheSameLock() {
 		long expired = createOrder(1000);
 		long busy = createOrder(1000);
 		long paid = createOrder(1000);
@@ -311,32 +312,10 @@ class OrderApiTests {
 		assertThat(Http.object(response)).containsEntry("code", code).containsEntry("status", status);
 	}
 
-	/** Holds the order's lock from another Redisson client thread (as another instance would) while running. */
-	private static void withLockHeld(long orderId, Runnable action) throws Exception {
-		RedissonClient redisson = app.bean(RedissonClient.class);
-		CountDownLatch locked = new CountDownLatch(1);
-		CountDownLatch release = new CountDownLatch(1);
-		CompletableFuture<Void> holder = CompletableFuture.runAsync(() -> {
-			RLock lock = redisson.getLock("order-lock:" + orderId);
-			lock.lock();
-			try {
-				locked.countDown();
-				release.await(30, TimeUnit.SECONDS);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
-			finally {
-				lock.unlock();
-			}
-		});
-		assertThat(locked.await(10, TimeUnit.SECONDS)).isTrue();
-		try {
+	/** Holds the order's lock as another instance would (order-lock-test's OtherInstance) while running. */
+	private static void withLockHeld(long orderId, Runnable action) {
+		try (OtherInstance.Hold hold = otherInstance.hold(String.valueOf(orderId))) {
 			action.run();
-		}
-		finally {
-			release.countDown();
-			holder.get(10, TimeUnit.SECONDS);
 		}
 	}
 

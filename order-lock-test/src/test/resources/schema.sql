@@ -1,0 +1,1 @@
+create table payments (order_id varchar(64) not null);
