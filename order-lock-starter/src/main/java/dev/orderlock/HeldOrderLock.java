@@ -260,7 +260,7 @@ final class HeldOrderLock implements OrderLockStatus {
 			return null;
 		}
 		catch (IllegalMonitorStateException ex) {
-			return lost("was lost before it was released", ex);
+			return lost("was lost before it was released", ex, true);
 		}
 		catch (TimeoutException | InterruptedException | RuntimeException ex) {
 			return releaseFailedWhileWaiting(ex);
@@ -286,7 +286,7 @@ final class HeldOrderLock implements OrderLockStatus {
 		}
 		synchronized (this) {
 			if (this.released) {
-				return CompletableFuture.completedFuture(this.releasedAfterCommit ? null : lostException(null));
+				return CompletableFuture.completedFuture(this.releasedAfterCommit ? null : lostException(null, true));
 			}
 			this.released = true;
 		}
@@ -315,7 +315,7 @@ final class HeldOrderLock implements OrderLockStatus {
 			for (CompletableFuture<Void> unlock : unlocks) {
 				if (unlock.isCompletedExceptionally()
 						&& LockAcquirer.unwrap(unlock.handle((v, ex) -> ex).join()) instanceof IllegalMonitorStateException lost) {
-					return lost("was lost before it was released", lost);
+					return lost("was lost before it was released", lost, true);
 				}
 			}
 			if (failure != null) {
@@ -389,7 +389,7 @@ final class HeldOrderLock implements OrderLockStatus {
 	void commitStarting() {
 		synchronized (this) {
 			if (this.released) {
-				throw lostException(null);
+				throw lostException(null, false);
 			}
 			this.committing++;
 		}
@@ -405,7 +405,7 @@ final class HeldOrderLock implements OrderLockStatus {
 		}
 		if (!held) {
 			commitEnded(false);
-			throw lost("was lost before the transaction committed; the transaction was rolled back", null);
+			throw lost("was lost before the transaction committed; the transaction was rolled back", null, false);
 		}
 	}
 
@@ -480,7 +480,7 @@ final class HeldOrderLock implements OrderLockStatus {
 	 */
 	void checkStillHeld() {
 		if (this.lossNoticed || isReleased()) {
-			throw lostException(null);
+			throw lostException(null, false);
 		}
 		boolean held;
 		try {
@@ -493,7 +493,7 @@ final class HeldOrderLock implements OrderLockStatus {
 		}
 		if (!held) {
 			this.lossNoticed = true;
-			throw lost("was found lost while the code ran", null);
+			throw lost("was found lost while the code ran", null, false);
 		}
 	}
 
@@ -552,10 +552,10 @@ final class HeldOrderLock implements OrderLockStatus {
 				: KeyText.render(this.locks.get(0).getName() + " and " + (this.locks.size() - 1) + " more");
 	}
 
-	private OrderLockLeaseLostException lost(String what, @Nullable Throwable cause) {
+	private OrderLockLeaseLostException lost(String what, @Nullable Throwable cause, boolean atRelease) {
 		reportLoss(what + ": its lease expired while the code ran (the watchdog could not renew it, or a fixed "
 				+ "leaseTime was shorter than the code)");
-		return lostException(cause);
+		return lostException(cause, atRelease);
 	}
 
 	private void reportLoss(String what) {
@@ -570,14 +570,14 @@ final class HeldOrderLock implements OrderLockStatus {
 				+ "data protected by this lock may have been compromised.");
 	}
 
-	private OrderLockLeaseLostException lostException(@Nullable Throwable cause) {
+	private OrderLockLeaseLostException lostException(@Nullable Throwable cause, boolean atRelease) {
 		Duration cap = this.capReachedAfter;
 		String why = (cap != null) ? "it was released when its maxHoldTime " + cap + " was reached"
 				: "its lease expired while the code ran";
 		return new OrderLockLeaseLostException(this.request.keys().get(0), "Lock '" + name() + "' of "
 				+ this.request.name() + " was no longer held when the code ended: " + why + ". Another instance may "
 				+ "have changed the same order meanwhile; the integrity of the data protected by this lock may have "
-				+ "been compromised.", cause);
+				+ "been compromised.", cause, atRelease);
 	}
 
 	/** One daemon thread for every hold-time cap: it only sends asynchronous unlocks. */

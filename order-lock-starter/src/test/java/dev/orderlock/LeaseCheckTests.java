@@ -128,8 +128,35 @@ class LeaseCheckTests {
 			this.b.getLock(this.prefix + ":8").forceUnlock();
 			OrderLockContext.checkStillHeld();
 			return "charged";
-		})).isInstanceOf(OrderLockLeaseLostException.class);
+		})).isInstanceOfSatisfying(OrderLockLeaseLostException.class,
+				(lost) -> assertThat(lost.isFoundAtRelease()).as("the step was not taken").isFalse());
 		assertThat(this.templateA.getLeaseLossCount()).isEqualTo(1);
+	}
+
+	@Test
+	void aLossFoundOnlyAtTheReleaseSaysTheCodeRanToItsEndAndItsCommitStands() {
+		TestTransactions tx = TestTransactions.create("orders (id int)");
+		assertThatThrownBy(() -> this.templateA.execute("10", () -> {
+			tx.requiresNew().executeWithoutResult((status) -> tx.jdbc().update("insert into orders values (10)"));
+			this.b.getLock(this.prefix + ":10").forceUnlock();
+			return "paid";
+		})).isInstanceOfSatisfying(OrderLockLeaseLostException.class,
+				(lost) -> assertThat(lost.isFoundAtRelease()).isTrue());
+		assertThat(tx.jdbc().queryForObject("select count(*) from orders", Integer.class)).as("committed").isEqualTo(1);
+	}
+
+	@Test
+	void aLossFoundBeforeTheCommitSaysTheCommitDidNotHappen() {
+		TestTransactions tx = TestTransactions.create("orders (id int)");
+		assertThatThrownBy(() -> this.templateA.execute("11", () -> {
+			tx.requiresNew().executeWithoutResult((status) -> {
+				tx.jdbc().update("insert into orders values (11)");
+				this.b.getLock(this.prefix + ":11").forceUnlock();
+			});
+			return "paid";
+		})).isInstanceOfSatisfying(OrderLockLeaseLostException.class,
+				(lost) -> assertThat(lost.isFoundAtRelease()).isFalse());
+		assertThat(tx.jdbc().queryForObject("select count(*) from orders", Integer.class)).as("rolled back").isZero();
 	}
 
 	@Test

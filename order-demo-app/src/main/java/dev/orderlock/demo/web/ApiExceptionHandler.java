@@ -8,6 +8,7 @@ import dev.orderlock.OrderLockException;
 import dev.orderlock.OrderLockLeaseLostException;
 import dev.orderlock.OrderLockTimeoutException;
 import dev.orderlock.OrderLockUnavailableException;
+import dev.orderlock.support.KeyText;
 
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -22,13 +23,17 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
 /**
  * Turns every failure into {@code application/problem+json} with a stable {@code code} property: the API's own
  * failures ({@link ApiException}), the lock's (busy: 409 {@code ORDER_LOCKED}; Redis down: 503
- * {@code LOCK_UNAVAILABLE}; lost while the request ran: 500 {@code LOCK_LOST}), Spring MVC's (malformed JSON, wrong content type, bad path variable... all 4xx), and
+ * {@code LOCK_UNAVAILABLE}; lost while the request ran, where the controller cannot tell the committed outcome: 503
+ * {@code LOCK_LOST}), Spring MVC's (malformed JSON, wrong content type, bad path variable... all 4xx), and
  * anything unexpected (500 {@code INTERNAL_ERROR}, logged here, its message never sent to the client).
  */
 @RestControllerAdvice
 class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
 	private static final Logger logger = LoggerFactory.getLogger(ApiExceptionHandler.class);
+
+	/** The most of a caller's input an answer repeats. */
+	private static final int MAX_ECHOED = 120;
 
 	@ExceptionHandler(ApiException.class)
 	ProblemDetail apiException(ApiException ex) {
@@ -60,7 +65,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 	ProblemDetail lockLost(OrderLockLeaseLostException ex) {
 		// Unlike every other lock failure, the work ran: say so, and leave the order to be checked.
 		logger.error("Lock lost while changing order {}", ex.getKey(), ex);
-		ProblemDetail problem = problem(HttpStatus.INTERNAL_SERVER_ERROR, "LOCK_LOST", "The lock of order "
+		ProblemDetail problem = problem(HttpStatus.SERVICE_UNAVAILABLE, "LOCK_LOST", "The lock of order "
 				+ ex.getKey() + " was lost while the request ran; its outcome is uncertain. Check the order before "
 				+ "trying again.");
 		problem.setProperty("orderId", orderId(ex.getKey()));
@@ -85,9 +90,17 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 	protected @Nullable ResponseEntity<Object> handleExceptionInternal(Exception ex, @Nullable Object body,
 			HttpHeaders headers, HttpStatusCode statusCode, WebRequest request) {
 		ResponseEntity<Object> response = super.handleExceptionInternal(ex, body, headers, statusCode, request);
-		if (response != null && response.getBody() instanceof ProblemDetail problem
-				&& (problem.getProperties() == null || !problem.getProperties().containsKey("code"))) {
-			problem.setProperty("code", codeFor(statusCode.value()));
+		if (response != null && response.getBody() instanceof ProblemDetail problem) {
+			if (problem.getProperties() == null || !problem.getProperties().containsKey("code")) {
+				problem.setProperty("code", codeFor(statusCode.value()));
+			}
+			// Spring's details quote the caller's content type, method or value: a short, escaped excerpt at most.
+			if (problem.getDetail() != null) {
+				problem.setDetail(KeyText.render(problem.getDetail(), MAX_ECHOED));
+			}
+			if (problem.getInstance() != null && problem.getInstance().toString().length() > MAX_ECHOED) {
+				problem.setInstance(null);
+			}
 		}
 		return response;
 	}

@@ -2,6 +2,7 @@ package dev.orderlock.demo.order;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -135,7 +136,16 @@ class HostileInputTests {
 				Arguments.of("id an emoji", "POST", "/api/orders/%F0%9F%A7%BE/pay", null, null, 400,
 						"MALFORMED_REQUEST"),
 				Arguments.of("id of a thousand digits", "POST", "/api/orders/" + "9".repeat(1000) + "/pay", null, null,
-						400, "MALFORMED_REQUEST"));
+						400, "MALFORMED_REQUEST"),
+				// Issue 15, round two.
+				Arguments.of("wildcard content type on races", "POST", "/api/races", "*/*", "{}", 415,
+						"UNSUPPORTED_MEDIA_TYPE"),
+				Arguments.of("wildcard subtype on orders", "POST", orders, "application/*", "{}", 415,
+						"UNSUPPORTED_MEDIA_TYPE"),
+				Arguments.of("the error page itself", "GET", "/error", null, null, 404, "NOT_FOUND"),
+				Arguments.of("unsupported method", "DELETE", orders, null, null, 405, "METHOD_NOT_ALLOWED"),
+				Arguments.of("unsupported method on an order", "PUT", "/api/orders/1", json, "{}", 405,
+						"METHOD_NOT_ALLOWED"));
 	}
 
 	@ParameterizedTest(name = "{0}")
@@ -220,6 +230,55 @@ class HostileInputTests {
 		}
 		assertThat(Http.post(app.url("/api/orders/0x" + Long.toHexString(id) + "/pay")).statusCode()).isEqualTo(200);
 		assertThat(Http.list(Http.get(app.url("/api/orders/" + id + "/payments")))).hasSize(1);
+	}
+
+	@Test
+	@Order(1)
+	void jsonThatIsNotValidUtf8IsRefusedNotStoredAltered() {
+		byte[] prefix = "{\"customerId\": \"c-".getBytes(StandardCharsets.UTF_8);
+		byte[] suffix = "\", \"amountCents\": 1}".getBytes(StandardCharsets.UTF_8);
+		for (byte[] invalid : new byte[][] { { (byte) 0xC3, (byte) 0x28 }, { (byte) 0xFF }, { (byte) 0xED, (byte) 0xA0,
+				(byte) 0x80 } }) {
+			byte[] body = new byte[prefix.length + invalid.length + suffix.length];
+			System.arraycopy(prefix, 0, body, 0, prefix.length);
+			System.arraycopy(invalid, 0, body, prefix.length, invalid.length);
+			System.arraycopy(suffix, 0, body, prefix.length + invalid.length, suffix.length);
+			HttpResponse<String> response = Http.send(HttpRequest.newBuilder(app.url("/api/orders"))
+				.header("Content-Type", "application/json")
+				.POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+			assertProblem(response, 400, "MALFORMED_REQUEST");
+		}
+	}
+
+	@Test
+	@Order(1)
+	void aMalformedAcceptHeaderIsA4xxProblem() {
+		HttpResponse<String> response = Http.send(HttpRequest.newBuilder(app.url("/api/orders/1"))
+			.header("Accept", "not a/type;;q=x"));
+		assertThat(response.statusCode()).as(response.body()).isBetween(400, 499);
+		assertThat(Http.contentType(response)).startsWith("application/problem+json");
+		assertThat(Http.object(response)).containsKey("code");
+	}
+
+	@Test
+	@Order(1)
+	void anAnswerRepeatsAtMostAShortEscapedExcerptOfTheInput() {
+		HttpResponse<String> response = Http.send(HttpRequest.newBuilder(app.url("/api/orders"))
+			.header("Content-Type", "application/x-" + "a".repeat(5000))
+			.POST(HttpRequest.BodyPublishers.ofString("{}")));
+		assertProblem(response, 415, "UNSUPPORTED_MEDIA_TYPE");
+		assertThat(response.body().length()).as("no kilobytes of the caller's content type").isLessThan(1000);
+	}
+
+	@Test
+	@Order(1)
+	void payOrCancelOfAnUnknownOrderLeavesNothingInRedis() {
+		RedissonClient redisson = app.bean(RedissonClient.class);
+		for (String path : new String[] { "/api/orders/777000111/pay", "/api/orders/777000112/cancel" }) {
+			assertProblem(Http.post(app.url(path)), 404, "ORDER_NOT_FOUND");
+		}
+		assertThat(redisson.getKeys().getKeysStream(KeysScanOptions.defaults().pattern("*77700011*")))
+			.as("keys left in Redis by orders that do not exist").isEmpty();
 	}
 
 	@Test
