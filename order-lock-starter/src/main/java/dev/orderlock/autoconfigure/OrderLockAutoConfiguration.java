@@ -161,8 +161,18 @@ public final class OrderLockAutoConfiguration {
 		@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
 		static Advisor orderLockAdvisor(LockOperationSource source, ObjectProvider<OrderLockTemplate> template,
 				Environment environment) {
-			OrderLockInterceptor interceptor = new OrderLockInterceptor(source,
-					SingletonSupplier.of(() -> MissingLockTemplate.require(template)));
+			// Always true here, except in an AOT-processed application: its conditions were evaluated at build time,
+			// so order-lock.enabled=false given at run time would otherwise be ignored and the lock kept on.
+			boolean enabled = Binder.get(environment).bind("order-lock.enabled", Boolean.class).orElse(true);
+			OrderLockInterceptor interceptor;
+			if (enabled) {
+				interceptor = new OrderLockInterceptor(source,
+						SingletonSupplier.of(() -> MissingLockTemplate.require(template)));
+			}
+			else {
+				OrderLockDisabledWarning.warn();
+				interceptor = OrderLockInterceptor.disabled(source);
+			}
 			DefaultPointcutAdvisor advisor = new DefaultPointcutAdvisor(new OrderLockPointcut(source), interceptor);
 			advisor.setOrder(Binder.get(environment)
 				.bind("order-lock.advisor-order", Integer.class)
