@@ -17,11 +17,13 @@ import org.springframework.beans.factory.support.RegisteredBean;
 import org.springframework.core.MethodIntrospector;
 import org.springframework.core.ResolvableType;
 import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.core.annotation.MergedAnnotations;
+import org.springframework.core.annotation.MergedAnnotations.SearchStrategy;
 import org.springframework.util.ClassUtils;
 
 /**
  * For every bean with {@link OrderLock} methods, the reflection a native image needs to run them: each method itself
- * (its annotation and its parameter names, which {@code #orderId} resolves through, are read at start-up), and the
+ * (its annotation, a composed annotation's type, and its parameter names, which {@code #orderId} resolves through, are read at start-up), and the
  * public methods of its parameters' types and of their element types ({@code List<Order>}, {@code Order[]}), which
  * SpEL calls for {@code #order.id} or {@code #orders.![id]}. Anything else an expression reaches (a bean's methods
  * through {@code @bean}, the type a getter returns) needs the application's own hints (docs/aot.md).
@@ -45,6 +47,12 @@ final class OrderLockBeanRegistrationAotProcessor implements BeanRegistrationAot
 		Set<Class<?>> argumentTypes = new LinkedHashSet<>();
 		for (Method method : methods) {
 			reflection.registerMethod(method, ExecutableMode.INTROSPECT);
+			// A composed annotation (@PayLock meta-annotated with @OrderLock) is read like @OrderLock itself.
+			MergedAnnotations.from(method, SearchStrategy.TYPE_HIERARCHY)
+				.stream(OrderLock.class)
+				.map((annotation) -> annotation.getRoot().getType())
+				.filter((type) -> type != OrderLock.class)
+				.forEach((type) -> reflection.registerType(type, MemberCategory.INVOKE_DECLARED_METHODS));
 			for (int i = 0; i < method.getParameterCount(); i++) {
 				collect(ResolvableType.forMethodParameter(method, i), argumentTypes, 0);
 			}

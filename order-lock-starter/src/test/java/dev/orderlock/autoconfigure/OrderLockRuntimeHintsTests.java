@@ -1,5 +1,9 @@
 package dev.orderlock.autoconfigure;
 
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import java.util.List;
 import java.util.Map;
 
@@ -63,6 +67,10 @@ class OrderLockRuntimeHintsTests {
 		assertThat(hints.reflection().getTypeHint(LockedOrders.class)).isNotNull()
 			.satisfies((hint) -> assertThat(hint.methods().map((method) -> method.getName()))
 				.containsExactlyInAnyOrder("pay", "cancelAll", "refund"));
+		// @PayLock's own type is read like @OrderLock's.
+		assertThat(RuntimeHintsPredicates.reflection()
+			.onType(PayLock.class)
+			.withMemberCategory(MemberCategory.INVOKE_DECLARED_METHODS)).accepts(hints);
 		// #order.id, #orders.![id], #orders[0].id: SpEL calls Order's public methods reflectively.
 		assertThat(RuntimeHintsPredicates.reflection()
 			.onType(Order.class)
@@ -107,6 +115,13 @@ class OrderLockRuntimeHintsTests {
 		return new OrderLockBeanRegistrationAotProcessor().processAheadOfTime(RegisteredBean.of(beanFactory, "bean"));
 	}
 
+	@Retention(RetentionPolicy.RUNTIME)
+	@Target(ElementType.METHOD)
+	@OrderLock(key = "#orders[0].id")
+	@interface PayLock {
+
+	}
+
 	record Customer(String id) {
 	}
 
@@ -131,7 +146,7 @@ class OrderLockRuntimeHintsTests {
 		public void cancelAll(List<Order> orders) {
 		}
 
-		@OrderLock(key = "#orders[0].id")
+		@PayLock
 		public void refund(Order[] orders, long cents) {
 		}
 
