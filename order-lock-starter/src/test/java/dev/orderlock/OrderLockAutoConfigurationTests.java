@@ -88,6 +88,13 @@ class OrderLockAutoConfigurationTests {
 				.isEqualTo(Duration.ofSeconds(7).toMillis()));
 	}
 
+	/** The customizer is always there (AOT decides conditions at build time) and leaves Redisson's 30 s alone. */
+	@Test
+	void withoutWatchdogTimeoutRedissonKeepsItsDefault() {
+		this.withRedisson.run((context) -> assertThat(
+				context.getBean(RedissonClient.class).getConfig().getLockWatchdogTimeout()).isEqualTo(30_000L));
+	}
+
 	@Test
 	void localHandOffIsOffByDefaultAndSwitchedOnByItsProperty() {
 		this.withRedisson.run((context) -> assertThat(context.getBean(OrderLockTemplate.class).localHandOff()).isNull());

@@ -1,5 +1,7 @@
 package dev.orderlock.autoconfigure;
 
+import java.time.Duration;
+
 import dev.orderlock.LockObserver;
 import dev.orderlock.OrderLock;
 import dev.orderlock.OrderLockTemplate;
@@ -26,7 +28,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.annotation.Bean;
@@ -85,15 +86,20 @@ public final class OrderLockAutoConfiguration {
 
 	}
 
+	// Not conditional on the property: an AOT-processed application decides conditions at build time, and the
+	// timeout is usually set per environment, at run time.
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(RedissonAutoConfigurationCustomizer.class)
-	@ConditionalOnProperty("order-lock.watchdog-timeout")
 	static class WatchdogConfiguration {
 
 		@Bean
 		RedissonAutoConfigurationCustomizer orderLockWatchdogCustomizer(OrderLockProperties properties) {
-			long millis = properties.getWatchdogTimeout().toMillis();
-			return (config) -> config.setLockWatchdogTimeout(millis);
+			return (config) -> {
+				Duration timeout = properties.getWatchdogTimeout();
+				if (timeout != null) {
+					config.setLockWatchdogTimeout(timeout.toMillis());
+				}
+			};
 		}
 
 	}
@@ -161,8 +167,18 @@ public final class OrderLockAutoConfiguration {
 		@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
 		static Advisor orderLockAdvisor(LockOperationSource source, ObjectProvider<OrderLockTemplate> template,
 				Environment environment) {
-			OrderLockInterceptor interceptor = new OrderLockInterceptor(source,
-					SingletonSupplier.of(() -> MissingLockTemplate.require(template)));
+			// Always true here, except in an AOT-processed application: its conditions were evaluated at build time,
+			// so order-lock.enabled=false given at run time would otherwise be ignored and the lock kept on.
+			boolean enabled = Binder.get(environment).bind("order-lock.enabled", Boolean.class).orElse(true);
+			OrderLockInterceptor interceptor;
+			if (enabled) {
+				interceptor = new OrderLockInterceptor(source,
+						SingletonSupplier.of(() -> MissingLockTemplate.require(template)));
+			}
+			else {
+				OrderLockDisabledWarning.warn();
+				interceptor = OrderLockInterceptor.disabled(source);
+			}
 			DefaultPointcutAdvisor advisor = new DefaultPointcutAdvisor(new OrderLockPointcut(source), interceptor);
 			advisor.setOrder(Binder.get(environment)
 				.bind("order-lock.advisor-order", Integer.class)

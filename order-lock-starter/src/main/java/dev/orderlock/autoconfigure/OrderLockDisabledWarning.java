@@ -15,6 +15,10 @@ final class OrderLockDisabledWarning implements InitializingBean {
 
 	@Override
 	public void afterPropertiesSet() {
+		warn();
+	}
+
+	static void warn() {
 		logger.warn("order-lock.enabled=false: methods annotated with @OrderLock run WITHOUT any lock, so cancel and "
 				+ "pay of one order can interleave across instances. Use this only to demonstrate the race.");
 	}

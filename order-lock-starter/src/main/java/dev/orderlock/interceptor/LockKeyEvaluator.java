@@ -13,6 +13,7 @@ import dev.orderlock.support.KeyText;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.context.expression.AnnotatedElementKey;
+import org.springframework.core.NativeDetector;
 import org.springframework.context.expression.CachedExpressionEvaluator;
 import org.springframework.expression.BeanResolver;
 import org.springframework.expression.EvaluationException;
@@ -34,8 +35,10 @@ final class LockKeyEvaluator extends CachedExpressionEvaluator {
 	private final Map<ExpressionKey, Expression> expressions = new ConcurrentHashMap<>(64);
 
 	LockKeyEvaluator() {
-		super(new SpelExpressionParser(
-				new SpelParserConfiguration(SpelCompilerMode.MIXED, LockKeyEvaluator.class.getClassLoader())));
+		// A native image cannot define the classes SpEL's compiler writes: interpret there.
+		super(new SpelExpressionParser(new SpelParserConfiguration(
+				NativeDetector.inNativeImage() ? SpelCompilerMode.OFF : SpelCompilerMode.MIXED,
+				LockKeyEvaluator.class.getClassLoader())));
 	}
 
 	private @Nullable BeanResolver beanResolver;

@@ -51,9 +51,16 @@ final class DemoProcess implements AutoCloseable {
 
 	/** Starts an instance and returns once it answers HTTP. */
 	static DemoProcess start(String name, Map<String, String> settings) {
+		return start(name, settings, List.of());
+	}
+
+	/** As {@link #start(String, Map)}, with JVM options such as {@code -Dspring.aot.enabled=true}. */
+	static DemoProcess start(String name, Map<String, String> settings, List<String> jvmOptions) {
 		int port = TestRedis.freePort();
 		List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC",
-				"-Dorder-demo.instance=" + name, "-jar", jar().toString(), "--server.port=" + port));
+				"-Dorder-demo.instance=" + name));
+		command.addAll(jvmOptions);
+		command.addAll(List.of("-jar", jar().toString(), "--server.port=" + port));
 		settings.forEach((key, value) -> command.add("--" + key + "=" + value));
 		Path log = logDirectory().resolve(name + ".log");
 		try {

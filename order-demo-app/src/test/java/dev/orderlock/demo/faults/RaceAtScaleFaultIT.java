@@ -1,5 +1,6 @@
 package dev.orderlock.demo.faults;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -41,28 +42,43 @@ class RaceAtScaleFaultIT {
 	}
 
 	private static RaceResult race(String name, boolean lockEnabled) {
+		return race(name, lockEnabled, ORDERS, List.of());
+	}
+
+	/** The race of {@code orders} pay/cancel pairs on two instances started with the given JVM options. */
+	static RaceResult race(String name, boolean lockEnabled, int orders, List<String> jvmOptions) {
 		try (TestRedis redis = TestRedis.start(); FaultDatabase database = FaultDatabase.start()) {
 			Map<String, String> settings = FaultSettings.base(database, redis.host(), redis.port());
 			settings.put("order-lock.enabled", String.valueOf(lockEnabled));
-			try (DemoProcess first = DemoProcess.start(name + "-1", settings);
-					DemoProcess second = DemoProcess.start(name + "-2", settings)) {
-				List<Long> ids = MoneyCheck.createOrders(database.jdbc(), ORDERS, 1999);
+			try (DemoProcess first = DemoProcess.start(name + "-1", settings, jvmOptions);
+					DemoProcess second = DemoProcess.start(name + "-2", settings, jvmOptions)) {
+				List<Long> ids = MoneyCheck.createOrders(database.jdbc(), orders, 1999);
 				Traffic traffic = new Traffic(160);
 				long start = System.nanoTime();
 				traffic.race(ids, first, second);
 				Duration took = Duration.ofNanos(System.nanoTime() - start);
 				RaceResult result = new RaceResult(traffic, MoneyCheck.violations(database.jdbc()));
-				FaultReport.line("race", "lock " + (lockEnabled ? "on" : "off") + ": " + ORDERS + " orders, "
-						+ (2 * ORDERS) + " requests in " + took.toMillis() + " ms; answers " + traffic.tally()
+				FaultReport.line("race", name + ", lock " + (lockEnabled ? "on" : "off") + ": " + orders + " orders, "
+						+ (2 * orders) + " requests in " + took.toMillis() + " ms; answers " + traffic.tally()
 						+ "; statuses " + MoneyCheck.statuses(database.jdbc()) + "; answer violations "
 						+ traffic.violations().size() + "; money violations " + result.moneyViolations().size()
 						+ FaultReport.sample(traffic.violations(), result.moneyViolations()));
-				return result;
+				return result.withLogs(first.log(), second.log());
 			}
 		}
 	}
 
-	private record RaceResult(Traffic traffic, List<String> moneyViolations) {
+	/** What a race left: the answers, the money check, and the instances' logs. */
+	record RaceResult(Traffic traffic, List<String> moneyViolations, List<Path> logs) {
+
+		RaceResult(Traffic traffic, List<String> moneyViolations) {
+			this(traffic, moneyViolations, List.of());
+		}
+
+		RaceResult withLogs(Path... logs) {
+			return new RaceResult(this.traffic, this.moneyViolations, List.of(logs));
+		}
+
 	}
 
 }
