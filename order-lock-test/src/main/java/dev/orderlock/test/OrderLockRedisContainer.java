@@ -7,9 +7,9 @@ import org.testcontainers.utility.DockerImageName;
 /**
  * A Redis 7 container ({@code redis:7-alpine}, no persistence) for Spring Boot's own way of wiring a test to a
  * container: {@code @Container @ServiceConnection static OrderLockRedisContainer redis = new OrderLockRedisContainer();}
- * (with Testcontainers' JUnit extension), or a {@code @Bean @ServiceConnection} method in a
- * {@code @TestConfiguration}, whose container Spring Boot starts and stops. Boot recognises it as a Redis (its image
- * is named {@code redis}) and hands its address to the application as {@code DataRedisConnectionDetails}, which
+ * (with Testcontainers' JUnit extension), or a {@code @Bean @ServiceConnection(name = "redis")} method in a
+ * {@code @TestConfiguration}, whose container Spring Boot starts and stops (a bean needs the name: Boot does not look
+ * into a bean's image to recognise it). Boot then takes it for a Redis and hands its address to the application as {@code DataRedisConnectionDetails}, which
  * Redisson's auto-configuration uses.
  * <p>
  * Needs Docker. {@link #start()} fails with an {@link IllegalStateException} saying so when no Docker engine answers,
@@ -25,7 +25,9 @@ public class OrderLockRedisContainer extends GenericContainer<OrderLockRedisCont
 	public OrderLockRedisContainer() {
 		super(DockerImageName.parse(KitRedis.IMAGE));
 		withExposedPorts(REDIS_PORT);
-		withCommand("redis-server", "--save", "", "--appendonly", "no");
+		// Protected mode off, as in the official image: connections arrive from Docker's bridge, not from loopback,
+		// and an image built from a distribution's redis-server has it on.
+		withCommand("redis-server", "--save", "", "--appendonly", "no", "--protected-mode", "no");
 	}
 
 	/** The address in Redisson's form, e.g. {@code redis://localhost:53123}; only once started. */

@@ -69,7 +69,7 @@ class OrderLockRedisContainerTests {
 	static class Containers {
 
 		@Bean
-		@ServiceConnection
+		@ServiceConnection(name = "redis")
 		OrderLockRedisContainer redis() {
 			return new OrderLockRedisContainer();
 		}
