@@ -85,13 +85,10 @@ final class HeldOrderLock implements OrderLockStatus {
 
 	private final long acquiredAt = System.nanoTime();
 
-	/** Who holds it, for the {@code orderlocks} endpoint: the acquiring thread's name, or the call. */
-	private final String ownerName;
+	/** The acquiring thread's name for a thread-bound hold (no copy: the thread's own string), else {@code null}. */
+	private final @Nullable String ownerThread;
 
 	private volatile boolean transactionBound;
-
-	/** The background check or {@link #checkStillHeld()} found it lost while the code still ran. */
-	private volatile boolean lossNoticed;
 
 	HeldOrderLock(LockRequest request, LockAcquirer.Acquired acquired, boolean threadBound,
 			LockObserver.Attempt attempt, AtomicLong leaseLosses, @Nullable Duration redisTimeout,
@@ -106,7 +103,7 @@ final class HeldOrderLock implements OrderLockStatus {
 		this.redisTimeout = redisTimeout;
 		this.continuations = continuations;
 		this.live = live;
-		this.ownerName = threadBound ? "thread " + Thread.currentThread().getName() : "call " + (-this.owner);
+		this.ownerThread = threadBound ? Thread.currentThread().getName() : null;
 		if (threadBound) {
 			attachToCurrentThread();
 		}
@@ -395,13 +392,11 @@ final class HeldOrderLock implements OrderLockStatus {
 		}
 		boolean held;
 		try {
-			held = isHeldByOwner();
+			held = confirmHeld(" before the commit", "The transaction was rolled back.");
 		}
-		catch (RedisException | TimeoutException ex) {
+		catch (OrderLockUnavailableException ex) {
 			commitEnded(false);
-			throw new OrderLockUnavailableException(this.request.keys().get(0), "Could not confirm that lock '"
-					+ name() + "' is still held by " + this.request.name() + " before the commit: Redis is "
-					+ "unavailable (" + KeyText.render(ex) + "). The transaction was rolled back.", ex);
+			throw ex;
 		}
 		if (!held) {
 			commitEnded(false);
@@ -431,6 +426,21 @@ final class HeldOrderLock implements OrderLockStatus {
 					+ "' reached its maxHoldTime while a transaction under it was committing; it was released right "
 					+ "after the commit.");
 			freeEveryHold();
+		}
+	}
+
+	/**
+	 * Asks Redis whether every lock is still this owner's.
+	 * @throws OrderLockUnavailableException when Redis cannot tell, saying {@code when} and what follows
+	 */
+	private boolean confirmHeld(String when, String consequence) {
+		try {
+			return isHeldByOwner();
+		}
+		catch (RedisException | TimeoutException ex) {
+			throw new OrderLockUnavailableException(this.request.keys().get(0), "Could not confirm that lock '"
+					+ name() + "' is still held by " + this.request.name() + when + ": Redis is unavailable ("
+					+ KeyText.render(ex) + "). " + consequence, ex);
 		}
 	}
 
@@ -468,9 +478,10 @@ final class HeldOrderLock implements OrderLockStatus {
 	}
 
 	OrderLockHold describe(long now) {
-		return new OrderLockHold(this.request.keys(), this.request.fenced() ? LockKind.EXCLUSIVE : this.request.kind(),
-				this.request.name(), Duration.ofNanos(now - this.acquiredAt), this.ownerName, this.transactionBound,
-				fencingToken(), this.lossNoticed || this.lossReported);
+		String owner = (this.ownerThread != null) ? "thread " + this.ownerThread : "call " + (-this.owner);
+		return new OrderLockHold(this.request.keys(), this.request.kind(), this.request.name(),
+				Duration.ofNanos(now - this.acquiredAt), owner, this.transactionBound, fencingToken(),
+				this.lossReported);
 	}
 
 	/**
@@ -479,34 +490,24 @@ final class HeldOrderLock implements OrderLockStatus {
 	 * @throws OrderLockUnavailableException when Redis cannot tell (closed: treat it as lost)
 	 */
 	void checkStillHeld() {
-		if (this.lossNoticed || isReleased()) {
+		// A loss already reported (by the background check, or the cap) is known: no round trip.
+		if (this.lossReported || isReleased()) {
 			throw lostException(null, false);
 		}
-		boolean held;
-		try {
-			held = isHeldByOwner();
-		}
-		catch (RedisException | TimeoutException ex) {
-			throw new OrderLockUnavailableException(this.request.keys().get(0), "Could not confirm that lock '"
-					+ name() + "' is still held by " + this.request.name() + ": Redis is unavailable ("
-					+ KeyText.render(ex) + "). Do not take the next irreversible step.", ex);
-		}
-		if (!held) {
-			this.lossNoticed = true;
+		if (!confirmHeld("", "Do not take the next irreversible step.")) {
 			throw lost("was found lost while the code ran", null, false);
 		}
 	}
 
 	/** The periodic check ({@link LiveHolds}): asks Redis without waiting; a loss is logged, counted, remembered. */
 	void checkLeaseInBackground() {
-		if (this.lossNoticed || isReleased()) {
+		if (this.lossReported || isReleased()) {
 			return;
 		}
 		for (RLock lock : this.locks) {
 			lock.isHeldByThreadAsync(this.owner).whenComplete((held, failure) -> {
 				// A failed check says nothing: Redis may be down while the lock is still ours.
 				if (failure == null && Boolean.FALSE.equals(held) && !isReleased()) {
-					this.lossNoticed = true;
 					reportLoss("was found lost while the code still ran (the watchdog could not renew it, or it was "
 							+ "force-released)");
 				}
@@ -580,14 +581,14 @@ final class HeldOrderLock implements OrderLockStatus {
 				+ "been compromised.", cause, atRelease);
 	}
 
-	/** One daemon thread for every hold-time cap: it only sends asynchronous unlocks. */
-	private static final class Timer {
+	/** One daemon thread for every hold-time cap and lease check: it only sends asynchronous commands. */
+	static final class Timer {
 
 		static final ScheduledThreadPoolExecutor INSTANCE = create();
 
 		private static ScheduledThreadPoolExecutor create() {
 			ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, (runnable) -> {
-				Thread thread = new Thread(runnable, "order-lock-max-hold-time");
+				Thread thread = new Thread(runnable, "order-lock-timer");
 				thread.setDaemon(true);
 				return thread;
 			});

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -23,8 +22,6 @@ final class LiveHolds {
 
 	private static final Log logger = LogFactory.getLog(OrderLockTemplate.class);
 
-	private static final ScheduledThreadPoolExecutor CHECKS = checks();
-
 	private final Set<HeldOrderLock> holds = ConcurrentHashMap.newKeySet();
 
 	private final long periodNanos;
@@ -38,7 +35,7 @@ final class LiveHolds {
 	void add(HeldOrderLock held) {
 		this.holds.add(held);
 		if (this.checkScheduled.compareAndSet(false, true)) {
-			CHECKS.schedule(this::check, this.periodNanos, TimeUnit.NANOSECONDS);
+			HeldOrderLock.Timer.INSTANCE.schedule(this::check, this.periodNanos, TimeUnit.NANOSECONDS);
 		}
 	}
 
@@ -71,19 +68,9 @@ final class LiveHolds {
 		finally {
 			this.checkScheduled.set(false);
 			if (!this.holds.isEmpty() && this.checkScheduled.compareAndSet(false, true)) {
-				CHECKS.schedule(this::check, this.periodNanos, TimeUnit.NANOSECONDS);
+				HeldOrderLock.Timer.INSTANCE.schedule(this::check, this.periodNanos, TimeUnit.NANOSECONDS);
 			}
 		}
-	}
-
-	private static ScheduledThreadPoolExecutor checks() {
-		ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, (runnable) -> {
-			Thread thread = new Thread(runnable, "order-lock-lease-check");
-			thread.setDaemon(true);
-			return thread;
-		});
-		executor.setRemoveOnCancelPolicy(true);
-		return executor;
 	}
 
 }

@@ -16,6 +16,8 @@ import dev.orderlock.observation.LockMetrics;
 import dev.orderlock.observation.LockObservations;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
+import org.aopalliance.intercept.MethodInterceptor;
+import org.aopalliance.intercept.MethodInvocation;
 import org.redisson.api.RedissonClient;
 import org.redisson.spring.starter.RedissonAutoConfigurationCustomizer;
 
@@ -170,14 +172,15 @@ public final class OrderLockAutoConfiguration {
 			// Always true here, except in an AOT-processed application: its conditions were evaluated at build time,
 			// so order-lock.enabled=false given at run time would otherwise be ignored and the lock kept on.
 			boolean enabled = Binder.get(environment).bind("order-lock.enabled", Boolean.class).orElse(true);
-			OrderLockInterceptor interceptor;
+			MethodInterceptor interceptor;
 			if (enabled) {
 				interceptor = new OrderLockInterceptor(source,
 						SingletonSupplier.of(() -> MissingLockTemplate.require(template)));
 			}
 			else {
+				// Its own pass-through, so that the locked call path carries no switch.
 				OrderLockDisabledWarning.warn();
-				interceptor = OrderLockInterceptor.disabled(source);
+				interceptor = MethodInvocation::proceed;
 			}
 			DefaultPointcutAdvisor advisor = new DefaultPointcutAdvisor(new OrderLockPointcut(source), interceptor);
 			advisor.setOrder(Binder.get(environment)
