@@ -160,6 +160,43 @@ class LeaseCheckTests {
 	}
 
 	@Test
+	void theCheckCombinedWithSeveralOrdersAnAsynchronousCallTheLocalHandOffAndTheCap() throws Exception {
+		// Several orders: one of them taken away is enough to refuse the step.
+		assertThatThrownBy(() -> this.templateA.execute(java.util.List.of("20", "21"), () -> {
+			this.b.getLock(this.prefix + ":21").forceUnlock();
+			OrderLockContext.checkStillHeld();
+			return "charged";
+		})).isInstanceOfSatisfying(OrderLockLeaseLostException.class,
+				(lost) -> assertThat(lost.isFoundAtRelease()).isFalse());
+
+		// A CompletionStage call checks while it builds its work, owned by the call, and is listed as such.
+		CompletableFuture<String> owner = this.templateA.executeAsync(LockRequest.of("22"), (lock) -> {
+			assertThat(OrderLockContext.checkStillHeld()).isTrue();
+			return CompletableFuture.completedFuture(this.templateA.currentHolds().get(0).owner());
+		});
+		assertThat(owner.get(5, TimeUnit.SECONDS)).startsWith("call ");
+
+		// With the local hand-off on, the check asks Redis as without it.
+		OrderLockTemplate handOff = new OrderLockTemplate(this.a, this.prefix, Duration.ofSeconds(5));
+		handOff.setLocalHandOff(true);
+		assertThat(handOff.execute("23", OrderLockContext::checkStillHeld)).isTrue();
+
+		// Past its maxHoldTime the lock is released: the check knows it without a round trip.
+		RedisCommandStats stats = new RedisCommandStats(this.redis);
+		assertThatThrownBy(() -> this.templateA.execute(LockRequest.of("24").maxHoldTime(Duration.ofMillis(200)),
+				(lock) -> {
+					Thread.sleep(500);
+					stats.reset();
+					try {
+						return OrderLockContext.checkStillHeld();
+					}
+					finally {
+						assertThat(calls(stats)).doesNotContainKey("hexists");
+					}
+				})).isInstanceOf(OrderLockLeaseLostException.class);
+	}
+
+	@Test
 	void theCheckFailsClosedWhenRedisCannotTell() {
 		assertThatThrownBy(() -> this.templateA.execute("9", () -> {
 			this.redis.stop();
