@@ -124,6 +124,17 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 		return (known != null) ? known.name() : "HTTP_" + status;
 	}
 
+	/**
+	 * A problem as JSON text, for the answers written before Spring MVC runs (a filter, Tomcat's error report);
+	 * {@code detail} is the server's own text, never the caller's.
+	 */
+	static String problemJson(int status, String detail) {
+		HttpStatus known = HttpStatus.resolve(status);
+		String title = (known != null) ? known.getReasonPhrase() : "HTTP " + status;
+		return "{\"type\":\"about:blank\",\"title\":\"" + title + "\",\"status\":" + status + ",\"detail\":\"" + detail
+				+ "\",\"code\":\"" + codeFor(status) + "\"}";
+	}
+
 	private static ProblemDetail problem(HttpStatus status, String code, String detail) {
 		ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
 		problem.setProperty("code", code);

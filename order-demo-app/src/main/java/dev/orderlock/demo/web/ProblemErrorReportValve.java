@@ -14,7 +14,6 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.boot.tomcat.ConfigurableTomcatWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.core.Ordered;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
 /**
@@ -31,10 +30,7 @@ final class ProblemErrorReportValve extends ErrorReportValve {
 		if (status < 400 || response.getContentWritten() > 0 || !response.setErrorReported()) {
 			return;
 		}
-		HttpStatus known = HttpStatus.resolve(status);
-		String title = (known != null) ? known.getReasonPhrase() : "HTTP " + status;
-		String body = "{\"type\":\"about:blank\",\"title\":\"" + title + "\",\"status\":" + status + ",\"detail\":\""
-				+ "The request could not be read.\",\"code\":\"" + ApiExceptionHandler.codeFor(status) + "\"}";
+		String body = ApiExceptionHandler.problemJson(status, "The request could not be read.");
 		try {
 			response.setContentType("application/problem+json");
 			response.setCharacterEncoding("UTF-8");

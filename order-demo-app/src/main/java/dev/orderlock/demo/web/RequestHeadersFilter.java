@@ -65,9 +65,7 @@ class RequestHeadersFilter extends OncePerRequestFilter {
 		response.setStatus(status.value());
 		response.setContentType("application/problem+json");
 		response.setCharacterEncoding("UTF-8");
-		response.getWriter().write("{\"type\":\"about:blank\",\"title\":\"" + status.getReasonPhrase()
-				+ "\",\"status\":" + status.value() + ",\"detail\":\"" + detail + "\",\"code\":\""
-				+ ApiExceptionHandler.codeFor(status.value()) + "\"}");
+		response.getWriter().write(ApiExceptionHandler.problemJson(status.value(), detail));
 	}
 
 }
