@@ -16,8 +16,6 @@ import dev.orderlock.observation.LockMetrics;
 import dev.orderlock.observation.LockObservations;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
-import org.aopalliance.intercept.MethodInterceptor;
-import org.aopalliance.intercept.MethodInvocation;
 import org.redisson.api.RedissonClient;
 import org.redisson.spring.starter.RedissonAutoConfigurationCustomizer;
 
@@ -172,15 +170,14 @@ public final class OrderLockAutoConfiguration {
 			// Always true here, except in an AOT-processed application: its conditions were evaluated at build time,
 			// so order-lock.enabled=false given at run time would otherwise be ignored and the lock kept on.
 			boolean enabled = Binder.get(environment).bind("order-lock.enabled", Boolean.class).orElse(true);
-			MethodInterceptor interceptor;
+			OrderLockInterceptor interceptor;
 			if (enabled) {
 				interceptor = new OrderLockInterceptor(source,
 						SingletonSupplier.of(() -> MissingLockTemplate.require(template)));
 			}
 			else {
-				// Its own pass-through, so that the locked call path carries no switch.
 				OrderLockDisabledWarning.warn();
-				interceptor = MethodInvocation::proceed;
+				interceptor = OrderLockInterceptor.disabled(source);
 			}
 			DefaultPointcutAdvisor advisor = new DefaultPointcutAdvisor(new OrderLockPointcut(source), interceptor);
 			advisor.setOrder(Binder.get(environment)

@@ -37,13 +37,39 @@ public final class OrderLockInterceptor implements MethodInterceptor {
 	/** Created on the first reactive call only, so that Reactor is needed only by applications that use it. */
 	private volatile @Nullable Object reactive;
 
+	/**
+	 * {@code false} only for {@link #disabled}: kept in this class rather than in a pass-through interceptor because
+	 * the start-up check recognises a bean proxied by order-lock by this interceptor among its advisors.
+	 */
+	private final boolean enabled;
+
 	public OrderLockInterceptor(LockOperationSource operationSource, Supplier<OrderLockTemplate> template) {
+		this(operationSource, template, true);
+	}
+
+	private OrderLockInterceptor(LockOperationSource operationSource, Supplier<OrderLockTemplate> template,
+			boolean enabled) {
 		this.operationSource = operationSource;
 		this.template = template;
+		this.enabled = enabled;
+	}
+
+	/**
+	 * An interceptor that runs every call without a lock: {@code order-lock.enabled=false} read at run time by an
+	 * application whose conditions were evaluated at build time (Spring AOT), where the advisor that the switch
+	 * would have removed is already part of the bean definitions.
+	 */
+	public static OrderLockInterceptor disabled(LockOperationSource operationSource) {
+		return new OrderLockInterceptor(operationSource, () -> {
+			throw new IllegalStateException("order-lock is disabled");
+		}, false);
 	}
 
 	@Override
 	public @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
+		if (!this.enabled) {
+			return invocation.proceed();
+		}
 		Object target = invocation.getThis();
 		Class<?> targetClass = (target != null) ? AopProxyUtils.ultimateTargetClass(target) : null;
 		LockOperation operation = this.operationSource.getOperation(invocation.getMethod(), targetClass);
