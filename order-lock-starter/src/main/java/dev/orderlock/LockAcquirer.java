@@ -24,7 +24,8 @@ import org.redisson.command.NoSyncedSlavesException;
  * and asynchronous callers alike. The keys are taken one after another in their canonical order, each waiting for
  * what is left of the wait time; when one cannot be had, or Redis fails, the ones taken are handed back and nothing
  * is held. Every failure is translated here, once: busy ({@link OrderLockTimeoutException}), Redis unavailable or not
- * answering within the wait time plus {@code order-lock.redis-timeout} ({@link OrderLockUnavailableException}),
+ * answering within {@code order-lock.redis-timeout} ({@link OrderLockUnavailableException}; with a timeout, each lock
+ * is first asked for without waiting, so a silent Redis fails the call after that timeout, not after the wait time),
  * interrupted or anything else ({@link OrderLockException}). An acquisition Redis completes after the caller stopped
  * waiting is released at once, so giving up never leaves a lock behind that nobody runs under.
  */
@@ -99,17 +100,41 @@ final class LockAcquirer {
 		if (this.redisTimeout == null && owner == Thread.currentThread().getId()) {
 			return acquireOnThisThread(request, locks, wait, remainingNanos, leaseMillis);
 		}
+		Object answer;
+		if (this.redisTimeout != null && remainingNanos > 0) {
+			// First without waiting, bounded by the Redis timeout alone: a Redis that does not answer fails the call
+			// then, not after the wait time; only an order Redis says is busy is waited for. Free: one script.
+			answer = answerOf(lock, request, wait, 0, leaseMillis, owner, this.redisTimeout.toNanos());
+			if (taken(answer)) {
+				return acquiredWith(locks, owner, answer);
+			}
+			remainingNanos = Math.max(0, startedAt + wait.toNanos() - System.nanoTime());
+			if (remainingNanos == 0) {
+				throw busy(lock, request, wait);
+			}
+		}
+		long boundNanos = (this.redisTimeout != null) ? remainingNanos + this.redisTimeout.toNanos() : -1;
+		answer = answerOf(lock, request, wait, TimeUnit.NANOSECONDS.toMillis(remainingNanos), leaseMillis, owner,
+				boundNanos);
+		if (!taken(answer)) {
+			throw busy(lock, request, wait);
+		}
+		return acquiredWith(locks, owner, answer);
+	}
+
+	/** One acquire attempt's answer ({@link #start}), waited for at most {@code boundNanos} (negative: unbounded). */
+	private Object answerOf(RLock lock, LockRequest request, Duration wait, long waitMillis, long leaseMillis,
+			long owner, long boundNanos) {
 		CompletableFuture<?> attempt;
 		try {
-			attempt = start(lock, TimeUnit.NANOSECONDS.toMillis(remainingNanos), leaseMillis, owner);
+			attempt = start(lock, waitMillis, leaseMillis, owner);
 		}
 		catch (RuntimeException ex) {
 			throw failure(lock, request, ex);
 		}
-		Object answer;
 		try {
-			answer = (this.redisTimeout != null)
-					? attempt.get(remainingNanos + this.redisTimeout.toNanos(), TimeUnit.NANOSECONDS) : attempt.get();
+			Object answer = (boundNanos >= 0) ? attempt.get(boundNanos, TimeUnit.NANOSECONDS) : attempt.get();
+			return (answer != null) ? answer : Boolean.FALSE;
 		}
 		catch (InterruptedException ex) {
 			handBackLate(attempt, lock, owner);
@@ -125,12 +150,17 @@ final class LockAcquirer {
 			lock.unlockAsync(owner);
 			throw failure(lock, request, unwrap(ex.getCause()));
 		}
+	}
+
+	/** Whether an acquire script's answer grants the lock: {@code true}, or a fenced lock's token. */
+	private static boolean taken(@Nullable Object answer) {
+		return answer instanceof Long || Boolean.TRUE.equals(answer);
+	}
+
+	private static Acquired acquiredWith(List<RLock> locks, long owner, Object answer) {
 		Acquired acquired = new Acquired(locks, owner);
 		if (answer instanceof Long token) {
 			acquired.token = token;
-		}
-		else if (!Boolean.TRUE.equals(answer)) {
-			throw busy(lock, request, wait);
 		}
 		return acquired;
 	}
@@ -203,7 +233,7 @@ final class LockAcquirer {
 		CompletableFuture<Acquired> acquiring = new CompletableFuture<>();
 		long deadline = startedAt + wait.toNanos();
 		long leaseMillis = (request.leaseTime() != null) ? request.leaseTime().toMillis() : -1;
-		takeFrom(0, acquired, request, deadline, leaseMillis, wait, acquiring);
+		takeFrom(0, this.redisTimeout == null, acquired, request, deadline, leaseMillis, wait, acquiring);
 		if (this.redisTimeout == null) {
 			return acquiring;
 		}
@@ -232,8 +262,13 @@ final class LockAcquirer {
 		return acquired.abandon();
 	}
 
-	private void takeFrom(int index, Acquired acquired, LockRequest request, long deadline, long leaseMillis,
-			Duration wait, CompletableFuture<Acquired> result) {
+	/**
+	 * Takes the lock at {@code index}, then the next. With a Redis timeout each lock is first asked for without
+	 * waiting, bounded by that timeout alone (a silent Redis fails the call then, not after the wait time), and only
+	 * waited for ({@code waiting}) when Redis says it is busy.
+	 */
+	private void takeFrom(int index, boolean waiting, Acquired acquired, LockRequest request, long deadline,
+			long leaseMillis, Duration wait, CompletableFuture<Acquired> result) {
 		if (index == acquired.locks.size()) {
 			result.complete(acquired);
 			return;
@@ -243,7 +278,7 @@ final class LockAcquirer {
 		CompletableFuture<Void> settled = acquired.attempting();
 		CompletableFuture<?> attempt;
 		try {
-			attempt = start(lock, remaining, leaseMillis, acquired.owner);
+			attempt = start(lock, waiting ? remaining : 0, leaseMillis, acquired.owner);
 		}
 		catch (RuntimeException ex) {
 			settled.complete(null);
@@ -252,13 +287,24 @@ final class LockAcquirer {
 			return;
 		}
 		acquired.inFlight(attempt);
+		if (!waiting) {
+			// The caller's bound (acquireAsync) gives up on the whole batch, handing back what was taken.
+			attempt.copy()
+				.orTimeout(this.redisTimeout.toNanos(), TimeUnit.NANOSECONDS)
+				.exceptionally((failure) -> {
+					if (unwrap(failure) instanceof TimeoutException timeout) {
+						result.completeExceptionally(timeout);
+					}
+					return null;
+				});
+		}
 		attempt.whenComplete((answer, failure) -> {
 			if (failure instanceof CancellationException) {
 				// Given up on while Redis was asked: Redisson hands back a grant that arrives after the cancel itself.
 				settled.complete(null);
 				return;
 			}
-			boolean mayHold = failure != null || answer instanceof Long || Boolean.TRUE.equals(answer);
+			boolean mayHold = failure != null || taken(answer);
 			if (mayHold && !acquired.took(index)) {
 				// Given up on meanwhile: this one goes back too, and the caller hears of it only once it has.
 				// A script whose answer was lost may still have run: hand it back as well, as Redisson does.
@@ -271,12 +317,15 @@ final class LockAcquirer {
 				OrderLockException translated = failure(lock, request, unwrap(failure));
 				acquired.abandon().whenComplete((ignored, none) -> result.completeExceptionally(translated));
 			}
-			else if (answer instanceof Long token) {
-				acquired.token = token;
-				takeFrom(index + 1, acquired, request, deadline, leaseMillis, wait, result);
+			else if (taken(answer)) {
+				if (answer instanceof Long token) {
+					acquired.token = token;
+				}
+				takeFrom(index + 1, this.redisTimeout == null, acquired, request, deadline, leaseMillis, wait,
+						result);
 			}
-			else if (Boolean.TRUE.equals(answer)) {
-				takeFrom(index + 1, acquired, request, deadline, leaseMillis, wait, result);
+			else if (!waiting && deadline - System.nanoTime() > 0) {
+				takeFrom(index, true, acquired, request, deadline, leaseMillis, wait, result);
 			}
 			else {
 				OrderLockTimeoutException busy = busy(lock, request, wait);
@@ -316,8 +365,9 @@ final class LockAcquirer {
 
 	private OrderLockUnavailableException noAnswer(RLock lock, LockRequest request, Duration wait, Throwable cause) {
 		return new OrderLockUnavailableException(request.keys().get(0), "Could not acquire lock '"
-				+ KeyText.nameOf(lock) + "' for " + request.name() + ": Redis did not answer within the wait time "
-				+ wait + " plus order-lock.redis-timeout " + this.redisTimeout + ". The code was not run.", cause);
+				+ KeyText.nameOf(lock) + "' for " + request.name() + ": Redis did not answer within order-lock.redis-timeout "
+				+ this.redisTimeout + " (after the wait time " + wait + " for an order it said was busy). The code was "
+				+ "not run.", cause);
 	}
 
 	static Throwable unwrap(Throwable ex) {

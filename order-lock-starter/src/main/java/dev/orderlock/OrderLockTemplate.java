@@ -41,8 +41,8 @@ import org.springframework.util.StringUtils;
  * Failure behaviour, always closed (the work never runs without the lock):
  * <ul>
  * <li>busy for the whole wait time: {@link OrderLockTimeoutException};</li>
- * <li>Redis unreachable, failing, or not answering within the wait time plus {@linkplain #setRedisTimeout the Redis
- * timeout}: {@link OrderLockUnavailableException};</li>
+ * <li>Redis unreachable, failing, or not answering within {@linkplain #setRedisTimeout the Redis timeout} (whatever
+ * the wait time: only an order Redis says is busy is waited for): {@link OrderLockUnavailableException};</li>
  * <li>interrupted while waiting: {@link OrderLockException}, with the thread's interrupt flag restored;</li>
  * <li>blank key, no key, or a key longer than {@linkplain #setMaxKeyLength the maximum}: {@link OrderLockException},
  * before anything is sent to Redis.</li>
@@ -481,10 +481,12 @@ public class OrderLockTemplate {
 	}
 
 	/**
-	 * Bounds how long acquiring waits for Redis to answer, on top of the wait time, before failing with
-	 * {@link OrderLockUnavailableException}, whatever Redisson's own timeout and retries are; for every return style
-	 * and number of keys. {@code null} (the default) leaves the bound to Redisson's {@code timeout},
-	 * {@code retryAttempts} and {@code retryDelay}. Also bounds the ownership check before a commit (failing it
+	 * Bounds how long acquiring waits for Redis to answer before failing with {@link OrderLockUnavailableException},
+	 * whatever Redisson's own timeout and retries are and whatever the wait time: each lock is first asked for without
+	 * waiting, within this bound, and only an order Redis says is busy is then waited for (for the rest of the wait
+	 * time, plus this bound); for every return style and number of keys. The starter sets 1 s
+	 * ({@code order-lock.redis-timeout}); {@code null} (this class's default) leaves the bound to Redisson's
+	 * {@code timeout}, {@code retryAttempts} and {@code retryDelay}. Also bounds the ownership check before a commit (failing it
 	 * closed) and the release (a release that gives up is logged; the lock lapses after its lease).
 	 */
 	public void setRedisTimeout(@Nullable Duration redisTimeout) {

@@ -3,6 +3,7 @@ package dev.orderlock;
 import java.time.Duration;
 
 import dev.orderlock.autoconfigure.OrderLockAutoConfiguration;
+import dev.orderlock.autoconfigure.OrderLockProperties;
 import dev.orderlock.testredis.TestRedis;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -72,6 +73,18 @@ class OrderLockAutoConfigurationTests {
 			assertThat(AopUtils.isAopProxy(context.getBean(Orders.class))).isFalse();
 			assertThat(output).contains("order-lock.enabled=false").contains("WITHOUT any lock");
 		});
+	}
+
+	/** Bounded by default: a Redis outage must not hold request threads for Redisson's retries (RedisOutageTests). */
+	@Test
+	void theRedisTimeoutIsOneSecondUnlessSetAndZeroLeavesItToRedisson() {
+		this.withRedisson.run((context) -> assertThat(context.getBean(OrderLockProperties.class).getRedisTimeout())
+			.isEqualTo(Duration.ofSeconds(1)));
+		this.withRedisson.withPropertyValues("order-lock.redis-timeout=250ms")
+			.run((context) -> assertThat(context.getBean(OrderLockProperties.class).getRedisTimeout())
+				.isEqualTo(Duration.ofMillis(250)));
+		this.withRedisson.withPropertyValues("order-lock.redis-timeout=0")
+			.run((context) -> assertThat(context).hasNotFailed().hasSingleBean(OrderLockTemplate.class));
 	}
 
 	@Test

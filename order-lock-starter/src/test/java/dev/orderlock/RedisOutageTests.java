@@ -16,6 +16,7 @@ import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
 import org.redisson.config.Config;
 import org.redisson.config.ConstantDelay;
+import reactor.core.publisher.Mono;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -116,6 +117,72 @@ class RedisOutageTests {
 			finally {
 				patient.shutdown();
 			}
+		}
+	}
+
+	@Test
+	void aSilentRedisFailsTheCallWithinTheRedisTimeoutNotAfterTheWaitTime() throws Exception {
+		// A 5 s wait time is for an order another call holds; a Redis that does not answer at all must not hold the
+		// caller (a request thread) for it: the first attempt does not wait, and only it is bounded by the timeout.
+		try (OwnRedis mine = OwnRedis.start()) {
+			RedissonClient patient = patientClient(mine);
+			try {
+				OrderLockTemplate bounded = new OrderLockTemplate(patient, TestClients.uniquePrefix(),
+						Duration.ofSeconds(5));
+				bounded.setRedisTimeout(Duration.ofMillis(500));
+				assertThat(bounded.execute("60", () -> "before")).isEqualTo("before");
+
+				pauseAllClients(mine, Duration.ofSeconds(8));
+				AtomicBoolean ran = new AtomicBoolean();
+				Duration oneTook = timed(() -> assertThatThrownBy(() -> bounded.execute("61", () -> ran.getAndSet(true)))
+					.isInstanceOf(OrderLockUnavailableException.class)
+					.hasMessageContaining("order-lock.redis-timeout"));
+				Duration severalTook = timed(() -> assertThatThrownBy(
+						() -> bounded.execute(List.of("62", "63"), () -> ran.getAndSet(true)))
+					.isInstanceOf(OrderLockUnavailableException.class));
+				Duration asyncTook = timed(() -> assertThatThrownBy(() -> new ReactiveOrderLockTemplate(bounded)
+					.execute(LockRequest.of("64"), (lock) -> Mono.fromSupplier(() -> ran.getAndSet(true)))
+					.block()).isInstanceOf(OrderLockUnavailableException.class));
+				assertThat(ran).isFalse();
+				assertThat(oneTook).as("one order, blocking").isBetween(Duration.ofMillis(450), Duration.ofMillis(1500));
+				assertThat(severalTook).as("several orders").isLessThan(Duration.ofMillis(1500));
+				assertThat(asyncTook).as("Mono").isLessThan(Duration.ofMillis(1500));
+			}
+			finally {
+				patient.shutdown();
+			}
+		}
+	}
+
+	@Test
+	void withARedisTimeoutABusyOrderIsStillWaitedForAcrossInstances() throws Exception {
+		try (OwnRedis mine = OwnRedis.start()) {
+			RedissonClient other = TestClients.newClient(mine.redis());
+			String prefix = TestClients.uniquePrefix();
+			OrderLockTemplate first = new OrderLockTemplate(mine.client(), prefix, Duration.ofSeconds(5));
+			OrderLockTemplate second = new OrderLockTemplate(other, prefix, Duration.ofSeconds(5));
+			first.setRedisTimeout(Duration.ofMillis(300));
+			second.setRedisTimeout(Duration.ofMillis(300));
+			CompletableFuture<Void> release = new CompletableFuture<>();
+			CompletableFuture<String> holder = CompletableFuture.supplyAsync(() -> first.execute("70", () -> {
+				release.join();
+				return "held";
+			}));
+			while (!mine.client().getLock(prefix + ":70").isLocked()) {
+				Thread.sleep(10);
+			}
+			CompletableFuture<String> blocking = CompletableFuture.supplyAsync(() -> second.execute("70", () -> "one"));
+			CompletableFuture<String> async = new ReactiveOrderLockTemplate(second)
+				.execute(LockRequest.of("70"), (lock) -> Mono.just("async"))
+				.toFuture();
+			Thread.sleep(1000);
+			assertThat(blocking).as("still waiting past the Redis timeout: the order is busy, Redis answers").isNotDone();
+			assertThat(async).isNotDone();
+			release.complete(null);
+			assertThat(holder.get(10, TimeUnit.SECONDS)).isEqualTo("held");
+			assertThat(blocking.get(10, TimeUnit.SECONDS)).isEqualTo("one");
+			assertThat(async.get(10, TimeUnit.SECONDS)).isEqualTo("async");
+			other.shutdown();
 		}
 	}
 

@@ -65,7 +65,8 @@ public final class OrderLockAutoConfiguration {
 		OrderLockTemplate template = new OrderLockTemplate(redissonClient, properties.getKeyPrefix(),
 				properties.getWaitTime());
 		template.setMaxHoldTime(properties.getMaxHoldTime());
-		template.setRedisTimeout(properties.getRedisTimeout());
+		Duration redisTimeout = properties.getRedisTimeout();
+		template.setRedisTimeout((redisTimeout == null || redisTimeout.isZero()) ? null : redisTimeout);
 		template.setMaxKeyLength(properties.getMaxKeyLength());
 		template.setLocalHandOff(properties.isLocalHandOff());
 		template.setObserver(LockObserver.of(observers.orderedStream().toList()));

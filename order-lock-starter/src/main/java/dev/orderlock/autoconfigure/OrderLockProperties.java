@@ -46,11 +46,12 @@ public class OrderLockProperties {
 	private @Nullable Duration maxHoldTime;
 
 	/**
-	 * How long acquiring a lock waits for Redis to answer, on top of the wait time, before failing with
-	 * OrderLockUnavailableException; also bounds the ownership check before a commit and the release. Unset leaves
-	 * the bound to Redisson's timeout, retryAttempts and retryDelay.
+	 * How long a call waits for Redis to answer before failing closed with OrderLockUnavailableException, whatever
+	 * the wait time (which counts only once Redis has said the order is busy); also bounds the ownership check before
+	 * a commit and the release. 0 leaves the bound to Redisson's timeout, retryAttempts and retryDelay (seconds,
+	 * during which an outage holds every guarded request).
 	 */
-	private @Nullable Duration redisTimeout;
+	private @Nullable Duration redisTimeout = Duration.ofSeconds(1);
 
 	/**
 	 * Longest lock key, in characters, a call may lock on; a longer one fails the call with OrderLockException before

@@ -30,6 +30,7 @@ class PostgresFaultIT {
 			}
 			Duration raced = Duration.ofNanos(System.nanoTime() - start);
 			assertThat(instances.traffic().violations()).isEmpty();
+			assertThat(instances.traffic().contradictions(database.jdbc())).isEmpty();
 			assertThat(MoneyCheck.violations(database.jdbc())).isEmpty();
 			assertThat(instances.traffic().calls().stream().filter(Traffic.Call::ok)).hasSize(ORDERS);
 

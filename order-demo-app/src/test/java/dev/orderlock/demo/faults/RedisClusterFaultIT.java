@@ -46,6 +46,7 @@ class RedisClusterFaultIT {
 						+ MoneyCheck.violations(database.jdbc()).size());
 
 				assertThat(traffic.violations()).isEmpty();
+				assertThat(traffic.contradictions(database.jdbc())).as("answers the database contradicts").isEmpty();
 				assertThat(MoneyCheck.violations(database.jdbc())).isEmpty();
 				assertThat(traffic.calls().stream().filter(Traffic.Call::ok)).hasSize(ORDERS);
 			}

@@ -60,6 +60,7 @@ class SentinelFailoverFaultIT {
 
 				assertThat(newPrimary).isNotEqualTo(oldPrimary);
 				assertThat(traffic.violations()).isEmpty();
+				assertThat(traffic.contradictions(database.jdbc())).as("answers the database contradicts").isEmpty();
 				assertThat(MoneyCheck.violations(database.jdbc())).isEmpty();
 			}
 		}

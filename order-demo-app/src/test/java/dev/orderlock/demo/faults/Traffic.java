@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -15,6 +16,8 @@ import java.util.concurrent.Semaphore;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * Pay and cancel requests sent to demo processes, each answer recorded with when it was sent and answered, and
@@ -25,6 +28,9 @@ final class Traffic {
 
 	/** Status of a request that got no HTTP answer at all (its instance was killed, say). */
 	static final int NO_ANSWER = -1;
+
+	/** The answers a call may get in any fault; {@link #NO_ANSWER} when its instance died under it. */
+	private static final Set<Integer> ALLOWED = Set.of(200, 201, 404, 409, 503, NO_ANSWER);
 
 	private static final Pattern CODE = Pattern.compile("\"code\"\\s*:\\s*\"([A-Z_]+)\"");
 
@@ -50,12 +56,21 @@ final class Traffic {
 		return send(instance, "cancel", orderId);
 	}
 
+	/** {@code GET /api/orders/{id}}: takes no lock, recorded as operation {@code read}. */
+	CompletableFuture<Call> read(DemoProcess instance, long orderId) {
+		return send(instance, "read", orderId, HttpRequest.newBuilder(instance.url("/api/orders/" + orderId)).GET());
+	}
+
 	CompletableFuture<Call> send(DemoProcess instance, String operation, long orderId) {
+		return send(instance, operation, orderId,
+				HttpRequest.newBuilder(instance.url("/api/orders/" + orderId + "/" + operation))
+					.POST(HttpRequest.BodyPublishers.noBody()));
+	}
+
+	private CompletableFuture<Call> send(DemoProcess instance, String operation, long orderId,
+			HttpRequest.Builder builder) {
 		this.inFlight.acquireUninterruptibly();
-		HttpRequest request = HttpRequest.newBuilder(instance.url("/api/orders/" + orderId + "/" + operation))
-			.POST(HttpRequest.BodyPublishers.noBody())
-			.timeout(Duration.ofSeconds(90))
-			.build();
+		HttpRequest request = builder.timeout(Duration.ofSeconds(90)).build();
 		long sent = System.nanoTime();
 		return this.client.sendAsync(request, HttpResponse.BodyHandlers.ofString()).handle((response, failure) -> {
 			this.inFlight.release();
@@ -97,12 +112,15 @@ final class Traffic {
 		}
 	}
 
-	/** Answers that break the rules: a 5xx other than 503, or an order both paid and cancelled with 200. */
+	/**
+	 * Answers that break the rules: any status but 200, 201, 404, 409 and 503 (a 500 {@code LOCK_LOST} for a payment
+	 * that went through, say), or an order both paid and cancelled with 200.
+	 */
 	List<String> violations() {
 		List<String> violations = new ArrayList<>();
 		Map<Long, List<Call>> byOrder = new TreeMap<>();
 		for (Call call : calls()) {
-			if (call.status() >= 500 && call.status() != 503) {
+			if (!ALLOWED.contains(call.status())) {
 				violations.add("order " + call.orderId() + ": " + call.operation() + " on " + call.instance()
 						+ " answered " + call.status() + " " + call.body());
 			}
@@ -117,6 +135,38 @@ final class Traffic {
 			}
 		});
 		return violations;
+	}
+
+	/**
+	 * Answers the database contradicts, for every order this traffic called: told paid (200) but not {@code PAID},
+	 * told cancelled but not {@code CANCELLED}, or {@code PAID}/{@code CANCELLED} while every call that could have
+	 * done it was answered as a failure (a call whose instance died under it may have done it: no answer, no claim).
+	 */
+	List<String> contradictions(JdbcClient jdbc) {
+		Map<Long, String> statuses = new TreeMap<>();
+		MoneyCheck.outcomes(jdbc).forEach((outcome) -> statuses.put(outcome.orderId(), outcome.status()));
+		List<String> contradictions = new ArrayList<>();
+		calls().stream().collect(Collectors.groupingBy(Call::orderId, TreeMap::new, Collectors.toList()))
+			.forEach((orderId, ofOrder) -> {
+				String status = statuses.get(orderId);
+				checkAgainst(orderId, status, ofOrder, "pay", "PAID", contradictions);
+				checkAgainst(orderId, status, ofOrder, "cancel", "CANCELLED", contradictions);
+			});
+		return contradictions;
+	}
+
+	private static void checkAgainst(long orderId, String status, List<Call> ofOrder, String operation,
+			String outcome, List<String> contradictions) {
+		List<Call> calls = ofOrder.stream().filter((call) -> call.operation().equals(operation)).toList();
+		boolean told = calls.stream().anyMatch(Call::ok);
+		boolean unknown = calls.stream().anyMatch((call) -> call.status() == NO_ANSWER);
+		if (told && !outcome.equals(status)) {
+			contradictions.add("order " + orderId + ": " + operation + " answered 200, but the order is " + status);
+		}
+		if (!told && !unknown && !calls.isEmpty() && outcome.equals(status)) {
+			contradictions.add("order " + orderId + " is " + status + ", but its " + operation + " was answered "
+					+ calls.stream().map((call) -> call.status() + " " + call.code()).toList());
+		}
 	}
 
 	/** How many answers of each status and code, e.g. {@code 200=1000, 409 ORDER_NOT_PAYABLE=1000}. */

@@ -83,6 +83,7 @@ final class TwoInstances implements AutoCloseable, BeforeAllCallback, AfterEachC
 	public void afterEach(ExtensionContext context) {
 		assertThat(MoneyCheck.violations(this.database.jdbc())).as("money").isEmpty();
 		assertThat(this.traffic.violations()).as("answers").isEmpty();
+		assertThat(this.traffic.contradictions(this.database.jdbc())).as("answers the database contradicts").isEmpty();
 	}
 
 	@Override
