@@ -12,11 +12,13 @@ import java.util.concurrent.TimeoutException;
 
 import dev.orderlock.support.KeyText;
 import org.jspecify.annotations.Nullable;
+import org.redisson.Redisson;
 import org.redisson.RedissonFencedLock;
 import org.redisson.api.RFencedLock;
 import org.redisson.api.RLock;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.RedisException;
+import org.redisson.command.CommandAsyncExecutor;
 import org.redisson.command.NoSyncedSlavesException;
 
 /**
@@ -37,10 +39,14 @@ final class LockAcquirer {
 
 	private final @Nullable Duration redisTimeout;
 
+	/** What {@link ClockFencedLock} is built on; {@code null} for a client other than Redisson's own. */
+	private final @Nullable CommandAsyncExecutor fencedExecutor;
+
 	LockAcquirer(RedissonClient redisson, String namePrefix, @Nullable Duration redisTimeout) {
 		this.redisson = redisson;
 		this.namePrefix = namePrefix;
 		this.redisTimeout = redisTimeout;
+		this.fencedExecutor = (redisson instanceof Redisson own) ? own.getCommandExecutor() : null;
 	}
 
 	/** The locks a request takes, in the order they are taken. */
@@ -57,12 +63,21 @@ final class LockAcquirer {
 
 	private RLock lockOf(LockRequest request, String key) {
 		String name = this.namePrefix + key;
-		return request.fenced() ? this.redisson.getFencedLock(name) : switch (request.kind()) {
+		return request.fenced() ? fencedLock(name) : switch (request.kind()) {
 			case EXCLUSIVE -> this.redisson.getLock(name);
 			case FAIR -> this.redisson.getFairLock(name);
 			case READ -> this.redisson.getReadWriteLock(name).readLock();
 			case WRITE -> this.redisson.getReadWriteLock(name).writeLock();
 		};
+	}
+
+	/**
+	 * A fenced lock whose tokens survive Redis losing its data ({@link ClockFencedLock}); on another RedissonClient
+	 * implementation (none but Redisson's own is known) its own fenced lock, counting from 1.
+	 */
+	private RLock fencedLock(String name) {
+		return (this.fencedExecutor != null) ? new ClockFencedLock(this.fencedExecutor, name)
+				: this.redisson.getFencedLock(name);
 	}
 
 	/**

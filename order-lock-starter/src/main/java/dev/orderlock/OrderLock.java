@@ -80,10 +80,11 @@ public @interface OrderLock {
 
 	/**
 	 * Whether the lock is a Redisson {@code RFencedLock} that hands the method a fencing token, read with
-	 * {@link OrderLockContext#currentFencingToken()}: larger than every token of the same order before, so the
-	 * method's final write can refuse to overwrite a newer holder's ({@code ... WHERE id = ? AND fence < ?}). It
-	 * excludes the plain lock of the same key, but only fenced holders get tokens: make every method that writes the
-	 * guarded state fenced. Costs one {@code INCR} inside the acquire script, no extra round trip.
+	 * {@link OrderLockContext#currentFencingToken()}: larger than every token of the same order before, also after
+	 * Redis lost its data (tokens follow the Redis clock), so the method's final write can refuse to overwrite a newer
+	 * holder's ({@code ... WHERE id = ? AND fence < ?}). It excludes the plain lock of the same key, but only fenced
+	 * holders get tokens: make every method that writes the guarded state fenced. Costs a {@code TIME}, a {@code GET}
+	 * and a {@code SET} inside the acquire script, no extra round trip.
 	 */
 	boolean fenced() default false;
 

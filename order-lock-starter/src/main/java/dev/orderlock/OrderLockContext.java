@@ -31,8 +31,9 @@ public final class OrderLockContext {
 
 	/**
 	 * The fencing token of the innermost fenced lock the current thread runs under: larger than every token handed
-	 * out for the same order before. Empty outside a fenced lock, in particular when {@code order-lock.enabled=false}
-	 * leaves the method unlocked.
+	 * out for the same order before, also across Redis losing its data (a flush, a restart without persistence),
+	 * unless the Redis clock stepped back. Empty outside a fenced lock, in particular when
+	 * {@code order-lock.enabled=false} leaves the method unlocked.
 	 */
 	public static OptionalLong currentFencingToken() {
 		ArrayDeque<OrderLockStatus> stack = held.get();

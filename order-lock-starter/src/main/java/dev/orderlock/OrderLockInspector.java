@@ -38,8 +38,8 @@ public class OrderLockInspector {
 
 	/**
 	 * The holders, then the lock deleted, atomically (the holder reported is the one freed); waiters of every kind
-	 * are told as Redisson's own unlock tells them. The fencing counter is a separate key and stays: tokens keep
-	 * growing.
+	 * are told as Redisson's own unlock tells them. The fencing token's key is separate and stays until it expires:
+	 * tokens keep growing (they follow the Redis clock, see {@code ClockFencedLock}).
 	 */
 	private static final String FORCE_RELEASE = """
 			if redis.call('type', KEYS[1])['ok'] ~= 'hash' then return {} end

@@ -13,7 +13,8 @@ public interface OrderLockStatus {
 
 	/**
 	 * The fencing token of a {@linkplain LockRequest#fenced(boolean) fenced} lock: larger than every token handed out
-	 * for the same order before. Empty for a lock without one.
+	 * for the same order before, also across Redis losing its data (a flush, a restart without persistence), unless
+	 * the Redis clock stepped back. Empty for a lock without one.
 	 */
 	OptionalLong fencingToken();
 

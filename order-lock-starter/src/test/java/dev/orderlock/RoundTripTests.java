@@ -13,8 +13,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.redisson.Redisson;
 import org.redisson.api.RFencedLock;
 import org.redisson.api.RLock;
+import org.redisson.command.CommandAsyncExecutor;
 
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.embedded.EmbeddedDatabaseBuilder;
@@ -26,8 +28,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A locked call sends Redis exactly what hand-written Redisson {@code tryLock}/{@code unlock} sends, measured in the
  * same run on a Redis of its own: no extra {@code isHeldByCurrentThread()} or any other command. A fenced call sends
- * what hand-written {@code RFencedLock} sends; a call bound to a running transaction adds exactly one ownership check
- * ({@code HEXISTS}) before the commit.
+ * what {@link ClockFencedLock} used by hand sends: Redisson's two scripts, with {@code TIME}, {@code GET} and
+ * {@code SET} in place of {@code INCR} inside the acquire; a call bound to a running transaction adds exactly one
+ * ownership check ({@code HEXISTS}) before the commit.
  */
 @Timeout(60)
 class RoundTripTests {
@@ -111,14 +114,26 @@ class RoundTripTests {
 	void fencedCallSendsTheSameCommandsAsHandWrittenFencedLock() throws Exception {
 		RedisCommandStats stats = new RedisCommandStats(own.redis());
 		String prefix = TestClients.uniquePrefix();
+		CommandAsyncExecutor executor = ((Redisson) own.client()).getCommandExecutor();
 		RFencedLock warmUp = own.client().getFencedLock(prefix + ":warm-up");
 		warmUp.lockAndGetToken();
 		warmUp.unlock();
+		RFencedLock warmUpClock = new ClockFencedLock(executor, prefix + ":warm-up-clock");
+		warmUpClock.lockAndGetToken();
+		warmUpClock.unlock();
 		settledCalls(stats);
 
 		stats.reset();
 		for (int i = 0; i < CALLS; i++) {
 			RFencedLock lock = own.client().getFencedLock(prefix + ":raw-" + i);
+			assertThat(lock.tryLockAndGetToken(5000, -1, TimeUnit.MILLISECONDS)).isNotNull();
+			lock.unlock();
+		}
+		Map<String, Long> redissons = settledCalls(stats);
+
+		stats.reset();
+		for (int i = 0; i < CALLS; i++) {
+			RFencedLock lock = new ClockFencedLock(executor, prefix + ":clock-" + i);
 			assertThat(lock.tryLockAndGetToken(5000, -1, TimeUnit.MILLISECONDS)).isNotNull();
 			lock.unlock();
 		}
@@ -131,10 +146,18 @@ class RoundTripTests {
 		}
 		Map<String, Long> ours = settledCalls(stats);
 
-		System.out.println("Fenced, per " + CALLS + " calls: hand-written " + handWritten + ", order-lock " + ours);
-		assertThat(handWritten).as("baseline: one acquire and one release script per call")
+		System.out.println("Fenced, per " + CALLS + " calls: Redisson's RFencedLock " + redissons
+				+ ", ClockFencedLock by hand " + handWritten + ", order-lock " + ours);
+		assertThat(redissons).as("baseline: one acquire and one release script per call")
 			.containsEntry("evalsha", 2L * CALLS);
 		assertThat(ours).isEqualTo(handWritten);
+		// The same two scripts per call; inside the acquire, the clock, the kept token and its expiry replace INCR.
+		Map<String, Long> expected = new HashMap<>(redissons);
+		expected.remove("incr");
+		expected.put("time", (long) CALLS);
+		expected.put("get", redissons.getOrDefault("get", 0L) + CALLS);
+		expected.put("set", redissons.getOrDefault("set", 0L) + CALLS);
+		assertThat(ours).as("Redisson's commands, INCR replaced by TIME, GET and SET").isEqualTo(expected);
 	}
 
 	@Test

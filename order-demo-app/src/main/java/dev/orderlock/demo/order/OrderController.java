@@ -52,7 +52,7 @@ class OrderController {
 
 	@PostMapping("/{orderId}/pay")
 	Order pay(@PathVariable long orderId) {
-		// 404 before any lock: an unknown id must leave nothing in Redis (a fenced lock's token counter stays).
+		// 404 before any lock: an unknown id must leave nothing in Redis (a fenced lock's token key stays for a day).
 		this.orders.find(orderId);
 		try (CallTimings.Call call = this.timings.call(orderId, "pay")) {
 			return this.orders.pay(orderId);
