@@ -64,10 +64,6 @@ final class TcpProxy implements AutoCloseable {
 		return this.server.getLocalPort();
 	}
 
-	Mode mode() {
-		return this.mode;
-	}
-
 	/** Cuts every connection, current and new, as {@code mode} says (DROP or RESET), until {@link #heal()}. */
 	synchronized void cut(Mode mode) {
 		if (mode == Mode.FORWARD) {
