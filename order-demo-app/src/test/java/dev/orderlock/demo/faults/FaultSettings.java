@@ -42,10 +42,15 @@ final class FaultSettings {
 		settings.put("spring.main.banner-mode", "off");
 		settings.put("server.tomcat.threads.max", "100");
 		// -Dfaults.lock=off runs every instance without the lock: the suite must then fail (docs/reliability.md).
-		if ("off".equals(System.getProperty("faults.lock"))) {
+		if (lockOff()) {
 			settings.put("order-lock.enabled", "false");
 		}
 		return settings;
+	}
+
+	/** Whether the suite runs with the lock switched off ({@code -Dfaults.lock=off}), to see it fail. */
+	static boolean lockOff() {
+		return "off".equals(System.getProperty("faults.lock"));
 	}
 
 	static void sleep(Duration duration) {

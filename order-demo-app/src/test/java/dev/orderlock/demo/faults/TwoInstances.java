@@ -102,6 +102,11 @@ final class TwoInstances implements AutoCloseable, BeforeAllCallback, AfterEachC
 		return DemoProcess.start(name + "-" + (++this.victims), settings);
 	}
 
+	/** The Redis every instance uses, unless a victim is put behind a proxy to it. */
+	TestRedis redis() {
+		return this.redis;
+	}
+
 	DemoProcess survivor() {
 		return this.survivor;
 	}
