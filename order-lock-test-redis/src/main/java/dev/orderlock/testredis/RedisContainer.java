@@ -10,7 +10,9 @@ import com.github.dockerjava.api.exception.NotModifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.ContainerLaunchException;
 import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.utility.DockerImageName;
 
 /**
@@ -28,6 +30,9 @@ final class RedisContainer extends TestRedis {
 	static final String LABEL = "dev.orderlock.test-redis";
 
 	private static final Duration PULL_TIMEOUT = Duration.ofMinutes(2);
+
+	/** Below the tests' own 60 s timeouts, so that a container that never listens fails with its reason. */
+	private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
 
 	private final GenericContainer<?> container;
 
@@ -55,9 +60,18 @@ final class RedisContainer extends TestRedis {
 		// Docker bridge, not from loopback, and an image built from a distribution's redis-server has it on.
 		GenericContainer<?> container = new GenericContainer<>(name).withExposedPorts(6379)
 			.withLabel(LABEL, System.getProperty("user.dir", "?"))
-			.withCommand("redis-server", "--save", "", "--appendonly", "no", "--protected-mode", "no");
+			.withCommand("redis-server", "--save", "", "--appendonly", "no", "--protected-mode", "no")
+			.waitingFor(Wait.forListeningPort().withStartupTimeout(STARTUP_TIMEOUT));
 		container.setPortBindings(List.of(hostPort + ":6379"));
-		container.start();
+		try {
+			container.start();
+		}
+		catch (ContainerLaunchException ex) {
+			throw new IllegalStateException("The Redis container of " + image + " did not listen on 6379 within "
+					+ STARTUP_TIMEOUT + ". Testcontainers checks the port inside the container with sh, cat, awk and "
+					+ "grep: an image without them never passes. Use an official image, build one with "
+					+ ".ci/testcontainers-check, or set " + MODE + "=process to use a redis-server process.", ex);
+		}
 		RedisContainer redis = new RedisContainer(container);
 		redis.port = container.getMappedPort(6379);
 		logger.info("Started {} in container {} on {}:{}", image, container.getContainerId(), redis.host(),

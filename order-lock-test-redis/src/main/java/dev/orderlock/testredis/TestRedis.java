@@ -26,7 +26,7 @@ import java.util.Locale;
  */
 public abstract class TestRedis implements AutoCloseable {
 
-	private static final String MODE = "ORDER_LOCK_TEST_REDIS";
+	static final String MODE = "ORDER_LOCK_TEST_REDIS";
 
 	private static final String IMAGE = "ORDER_LOCK_TEST_REDIS_IMAGE";
 
