@@ -17,7 +17,7 @@ import dev.orderlock.testredis.TestRedis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Scenario 7, Redis back empty: orders carry a fencing token from before Redis lost its data ({@code FLUSHALL}, or a
+ * Scenario 9, Redis back empty: orders carry a fencing token from before Redis lost its data ({@code FLUSHALL}, or a
  * restart without persistence), as an order does whose earlier fenced write stored it. Afterwards every one of them
  * must still be writable (a token that went back to 1 would make each fenced write refuse, leaving the order stuck
  * unpaid), and still exclusive: pay and cancel raced across two instances, one of them wins, the money is right, and
