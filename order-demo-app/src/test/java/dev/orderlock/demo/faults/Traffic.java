@@ -13,6 +13,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.function.ToLongFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -33,6 +34,8 @@ final class Traffic {
 	private static final Set<Integer> ALLOWED = Set.of(200, 201, 404, 409, 503, NO_ANSWER);
 
 	private static final Pattern CODE = Pattern.compile("\"code\"\\s*:\\s*\"([A-Z_]+)\"");
+
+	private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*(\\d+)");
 
 	private final HttpClient client = HttpClient.newBuilder()
 		.version(HttpClient.Version.HTTP_1_1)
@@ -61,6 +64,17 @@ final class Traffic {
 		return send(instance, "read", orderId, HttpRequest.newBuilder(instance.url("/api/orders/" + orderId)).GET());
 	}
 
+	/**
+	 * {@code POST /api/orders}: takes no lock, recorded as operation {@code create} with the new order's id (0 when
+	 * it was not created).
+	 */
+	CompletableFuture<Call> create(DemoProcess instance, String customerId, long amountCents) {
+		String json = "{\"customerId\":\"" + customerId + "\",\"amountCents\":" + amountCents + "}";
+		return send(instance, "create", Traffic::orderId, HttpRequest.newBuilder(instance.url("/api/orders"))
+			.header("Content-Type", "application/json")
+			.POST(HttpRequest.BodyPublishers.ofString(json)));
+	}
+
 	CompletableFuture<Call> send(DemoProcess instance, String operation, long orderId) {
 		return send(instance, operation, orderId,
 				HttpRequest.newBuilder(instance.url("/api/orders/" + orderId + "/" + operation))
@@ -69,16 +83,22 @@ final class Traffic {
 
 	private CompletableFuture<Call> send(DemoProcess instance, String operation, long orderId,
 			HttpRequest.Builder builder) {
+		return send(instance, operation, (body) -> orderId, builder);
+	}
+
+	/** As above, the order's id read from the answer's body (a created order's is known only then). */
+	private CompletableFuture<Call> send(DemoProcess instance, String operation, ToLongFunction<String> orderIdOf,
+			HttpRequest.Builder builder) {
 		this.inFlight.acquireUninterruptibly();
 		HttpRequest request = builder.timeout(Duration.ofSeconds(90)).build();
 		long sent = System.nanoTime();
 		return this.client.sendAsync(request, HttpResponse.BodyHandlers.ofString()).handle((response, failure) -> {
 			this.inFlight.release();
 			Call call = (response != null)
-					? new Call(operation, orderId, instance.name(), response.statusCode(), code(response.body()), sent,
-							System.nanoTime(), response.body())
-					: new Call(operation, orderId, instance.name(), NO_ANSWER, "NO_ANSWER", sent, System.nanoTime(),
-							String.valueOf(failure));
+					? new Call(operation, orderIdOf.applyAsLong(response.body()), instance.name(),
+							response.statusCode(), code(response.body()), sent, System.nanoTime(), response.body())
+					: new Call(operation, orderIdOf.applyAsLong(""), instance.name(), NO_ANSWER, "NO_ANSWER", sent,
+							System.nanoTime(), String.valueOf(failure));
 			this.calls.add(call);
 			return call;
 		});
@@ -178,6 +198,11 @@ final class Traffic {
 		return calls.stream()
 			.collect(Collectors.groupingBy((call) -> call.status() + ((call.code() != null) ? " " + call.code() : ""),
 					TreeMap::new, Collectors.counting()));
+	}
+
+	private static long orderId(String body) {
+		Matcher matcher = ID.matcher(body);
+		return matcher.find() ? Long.parseLong(matcher.group(1)) : 0;
 	}
 
 	private static String code(String body) {
