@@ -291,6 +291,19 @@ class HostileInputTests {
 		assertProblem(Http.get(app.url("/api/orders/" + "0".repeat(5000) + "2000000001")), 404, "ORDER_NOT_FOUND");
 	}
 
+	/** Found by HttpApiFuzzTests: Location was built from the Host header, repeated it, and failed on a bad port. */
+	@Test
+	@Order(1)
+	void theHostHeaderIsNeitherRepeatedInTheLocationNorA500() throws IOException {
+		String body = "{\"customerId\": \"c-host\", \"amountCents\": 1}";
+		for (String host : new String[] { "a".repeat(2000) + ".example", "evil.example:99999", "[::1]:1" }) {
+			String answer = rawExchange("POST /api/orders HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n"
+					+ "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
+			assertThat(answer).as(host).startsWith("HTTP/1.1 201").contains("Location: /api/orders/")
+				.doesNotContain("a".repeat(121));
+		}
+	}
+
 	static Stream<Arguments> whatTomcatDoesNotImplementIsA400ProblemNotA5xx() {
 		String host = "Host: 127.0.0.1\r\nConnection: close\r\n";
 		return Stream.of(
