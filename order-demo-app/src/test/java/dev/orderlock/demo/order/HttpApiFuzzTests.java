@@ -326,7 +326,8 @@ class HttpApiFuzzTests {
 				"/api/orders/" + anyIdText() + "\u0000", "/" + rawBytes(3, 0x80, 0x100));
 		String version = pick("HTTP/1.1", "HTTP/1.1", "HTTP/1.1", "HTTP/1.0", "HTTP/1.2", "HTTP/2.0", "HTTP/9.9",
 				"HTTP/1", "http/1.1", "HTTP/1.1 extra", "HTTX/1.1", "HTTP/1.1\u0000");
-		boolean standardMethod = List.of("GET", "POST", "HEAD", "OPTIONS").contains(method);
+		// Tomcat splits the request line at tabs too (RFC 9112 3 allows it): "POST\t" is POST.
+		boolean standardMethod = List.of("GET", "POST", "HEAD", "OPTIONS").contains(method.strip());
 		// Every one of these lines is broken in its method, target or version.
 		boolean mistake = !standardMethod || target.isEmpty()
 				|| !target.startsWith("/") && !target.startsWith("http") && !(method.equals("OPTIONS") && target.equals("*"))
