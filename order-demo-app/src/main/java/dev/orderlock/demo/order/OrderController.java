@@ -16,7 +16,6 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.util.UriComponentsBuilder;
 
 /**
  * The orders API. Errors, including the lock's, become problem details in
@@ -38,10 +37,12 @@ class OrderController {
 	}
 
 	@PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
-	ResponseEntity<Order> create(@RequestBody NewOrderRequest request, UriComponentsBuilder uri) {
+	ResponseEntity<Order> create(@RequestBody NewOrderRequest request) {
 		request.validate();
 		Order order = this.orders.create(request.customerId(), request.amountCents());
-		URI location = uri.path("/api/orders/{id}").buildAndExpand(order.id()).toUri();
+		// Relative: an absolute one is built from the caller's Host header, which it then repeated at any length, and
+		// a Host with a bad port failed the build with a 500 after the order was stored.
+		URI location = URI.create("/api/orders/" + order.id());
 		return ResponseEntity.created(location).body(order);
 	}
 

@@ -30,6 +30,13 @@ final class ProblemErrorReportValve extends ErrorReportValve {
 		if (status < 400 || response.getContentWritten() > 0 || !response.setErrorReported()) {
 			return;
 		}
+		// Tomcat answers 501 for a method or transfer coding it does not implement (CONNECT, Transfer-Encoding: gzip)
+		// and 505 for an HTTP version it does not speak: both are what the caller sent, and the API never answers 5xx
+		// for that. The application itself answers neither.
+		if (status == 501 || status == 505) {
+			status = 400;
+			response.setStatus(status);
+		}
 		String body = ApiExceptionHandler.problemJson(status, "The request could not be read.");
 		try {
 			response.setContentType("application/problem+json");

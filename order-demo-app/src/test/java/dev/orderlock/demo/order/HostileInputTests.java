@@ -1,5 +1,9 @@
 package dev.orderlock.demo.order;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -237,8 +241,10 @@ class HostileInputTests {
 	void jsonThatIsNotValidUtf8IsRefusedNotStoredAltered() {
 		byte[] prefix = "{\"customerId\": \"c-".getBytes(StandardCharsets.UTF_8);
 		byte[] suffix = "\", \"amountCents\": 1}".getBytes(StandardCharsets.UTF_8);
+		// Overlong (C0 AF and E0 80 AF are "/") and past U+10FFFF: found by HttpApiFuzzTests, Jackson decoded them.
 		for (byte[] invalid : new byte[][] { { (byte) 0xC3, (byte) 0x28 }, { (byte) 0xFF }, { (byte) 0xED, (byte) 0xA0,
-				(byte) 0x80 } }) {
+				(byte) 0x80 }, { (byte) 0xC0, (byte) 0xAF }, { (byte) 0xE0, (byte) 0x80, (byte) 0xAF },
+				{ (byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80 } }) {
 			byte[] body = new byte[prefix.length + invalid.length + suffix.length];
 			System.arraycopy(prefix, 0, body, 0, prefix.length);
 			System.arraycopy(invalid, 0, body, prefix.length, invalid.length);
@@ -268,6 +274,58 @@ class HostileInputTests {
 			.POST(HttpRequest.BodyPublishers.ofString("{}")));
 		assertProblem(response, 415, "UNSUPPORTED_MEDIA_TYPE");
 		assertThat(response.body().length()).as("no kilobytes of the caller's content type").isLessThan(1000);
+	}
+
+	@Test
+	@Order(1)
+	void aLongPathIsNotRepeatedAsTheProblemsInstance() {
+		// Found by HttpApiFuzzTests: Spring fills a missing instance in with the whole path, and 5,000 leading zeros
+		// still name an order.
+		for (String path : new String[] { "/api/orders/" + "0".repeat(5000) + "2000000001/pay",
+				"/api/orders/" + "0".repeat(5000) + "2000000001", "/api/" + "0".repeat(5000) }) {
+			HttpResponse<String> response = Http.send(HttpRequest.newBuilder(app.url(path))
+				.POST(HttpRequest.BodyPublishers.noBody()));
+			assertThat(response.statusCode()).as(response.body()).isBetween(400, 499);
+			assertThat(response.body()).doesNotContain("0".repeat(121)).hasSizeLessThan(1000);
+		}
+		assertProblem(Http.get(app.url("/api/orders/" + "0".repeat(5000) + "2000000001")), 404, "ORDER_NOT_FOUND");
+	}
+
+	/** Found by HttpApiFuzzTests: Location was built from the Host header, repeated it, and failed on a bad port. */
+	@Test
+	@Order(1)
+	void theHostHeaderIsNeitherRepeatedInTheLocationNorA500() throws IOException {
+		String body = "{\"customerId\": \"c-host\", \"amountCents\": 1}";
+		for (String host : new String[] { "a".repeat(2000) + ".example", "evil.example:99999", "[::1]:1" }) {
+			String answer = rawExchange("POST /api/orders HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n"
+					+ "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
+			assertThat(answer).as(host).startsWith("HTTP/1.1 201").contains("Location: /api/orders/")
+				.doesNotContain("a".repeat(121));
+		}
+	}
+
+	static Stream<Arguments> whatTomcatDoesNotImplementIsA400ProblemNotA5xx() {
+		String host = "Host: 127.0.0.1\r\nConnection: close\r\n";
+		return Stream.of(
+				Arguments.of("unknown transfer coding", "POST /api/orders HTTP/1.1\r\n" + host
+						+ "Content-Type: application/json\r\nTransfer-Encoding: gzip\r\n\r\n0\r\n\r\n"),
+				Arguments.of("identity transfer coding", "POST /api/orders HTTP/1.1\r\n" + host
+						+ "Content-Type: application/json\r\nTransfer-Encoding: identity\r\n\r\n{}"),
+				Arguments.of("CONNECT", "CONNECT example.com:443 HTTP/1.1\r\n" + host + "\r\n"),
+				Arguments.of("HTTP/1.2", "GET /api/orders/1 HTTP/1.2\r\n" + host + "\r\n"),
+				Arguments.of("HTTP/9.9", "GET /api/orders/1 HTTP/9.9\r\n" + host + "\r\n"));
+	}
+
+	/** Found by HttpApiFuzzTests: Tomcat answered these 501 and 505, before the application sees the request. */
+	@ParameterizedTest(name = "{0}")
+	@MethodSource
+	@Order(1)
+	void whatTomcatDoesNotImplementIsA400ProblemNotA5xx(String description, String request) throws IOException {
+		String answer = rawExchange(request);
+		String head = answer.substring(0, Math.max(0, answer.indexOf("\r\n\r\n")));
+		assertThat(head).as(answer).startsWith("HTTP/1.1 400").containsIgnoringCase(
+				"Content-Type: application/problem+json");
+		assertThat(answer).contains("\"code\":\"MALFORMED_REQUEST\"");
 	}
 
 	@Test
@@ -304,6 +362,19 @@ class HostileInputTests {
 		assertThat(Http.contentType(response)).as(shown).startsWith("application/problem+json");
 		assertThat(Http.object(response)).containsEntry("code", code).containsEntry("status", status);
 		assertThat(response.body()).doesNotContain("Exception").doesNotContain("\tat ").doesNotContain("dev.orderlock");
+	}
+
+	/** A request HttpClient refuses to send, on a connection of its own; the whole answer as ISO-8859-1. */
+	private static String rawExchange(String request) throws IOException {
+		try (Socket socket = new Socket("127.0.0.1", app.url().getPort())) {
+			socket.setSoTimeout(10_000);
+			socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+			socket.shutdownOutput();
+			ByteArrayOutputStream answer = new ByteArrayOutputStream();
+			InputStream in = socket.getInputStream();
+			in.transferTo(answer);
+			return answer.toString(StandardCharsets.ISO_8859_1);
+		}
 	}
 
 	private static long createOrder() {

@@ -1,6 +1,5 @@
 package dev.orderlock.demo.order;
 
-import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Instant;
@@ -65,8 +64,8 @@ class OrderApiTests {
 			.containsEntry("status", "PENDING_PAYMENT")
 			.containsKeys("id", "createdAt", "updatedAt");
 		String location = response.headers().firstValue("Location").orElseThrow();
-		assertThat(location).endsWith("/api/orders/" + order.get("id"));
-		assertThat(Http.object(Http.get(URI.create(location)))).containsEntry("id", order.get("id"))
+		assertThat(location).isEqualTo("/api/orders/" + order.get("id"));
+		assertThat(Http.object(Http.get(app.url(location)))).containsEntry("id", order.get("id"))
 			.containsEntry("status", "PENDING_PAYMENT");
 	}
 
