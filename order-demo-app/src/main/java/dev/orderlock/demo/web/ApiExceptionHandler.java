@@ -3,6 +3,7 @@ package dev.orderlock.demo.web;
 import java.net.URI;
 
 import jakarta.servlet.http.HttpServletRequest;
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,6 +86,15 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 		logger.error("Lock failure", ex);
 		ProblemDetail problem = problem(HttpStatus.SERVICE_UNAVAILABLE, "LOCK_FAILED",
 				"The order's lock could not be taken. Nothing was done; try again later.");
+		shortInstance(problem, request.getRequestURI());
+		return problem;
+	}
+
+	/** Tomcat's, when a query string does not decode (a stray {@code %}, bytes that are not UTF-8): the caller's. */
+	@ExceptionHandler(InvalidParameterException.class)
+	ProblemDetail undecodableParameters(InvalidParameterException ex, HttpServletRequest request) {
+		ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, codeFor(HttpStatus.BAD_REQUEST.value()),
+				"The query string does not decode; percent-encode it as UTF-8.");
 		shortInstance(problem, request.getRequestURI());
 		return problem;
 	}

@@ -147,6 +147,14 @@ class HostileInputTests {
 				Arguments.of("wildcard subtype on orders", "POST", orders, "application/*", "{}", 415,
 						"UNSUPPORTED_MEDIA_TYPE"),
 				Arguments.of("the error page itself", "GET", "/error", null, null, 404, "NOT_FOUND"),
+				// The actuator answers these 404 without a body: BodilessErrorFilter gives them one.
+				Arguments.of("a health group that does not exist", "GET", "/actuator/health/no-such-group", null, null,
+						404, "NOT_FOUND"),
+				Arguments.of("a metric that does not exist", "GET", "/actuator/metrics/no.such.metric", null, null, 404,
+						"NOT_FOUND"),
+				// Tomcat throws when asked for parameters it cannot decode (was a 500 wherever they are read).
+				Arguments.of("a query string that is not UTF-8", "GET", "/actuator/metrics/jvm.threads.live?tag=%ED%A0%80",
+						null, null, 400, "MALFORMED_REQUEST"),
 				Arguments.of("unsupported method", "DELETE", orders, null, null, 405, "METHOD_NOT_ALLOWED"),
 				Arguments.of("unsupported method on an order", "PUT", "/api/orders/1", json, "{}", 405,
 						"METHOD_NOT_ALLOWED"));
@@ -264,6 +272,16 @@ class HostileInputTests {
 		assertThat(response.statusCode()).as(response.body()).isBetween(400, 499);
 		assertThat(Http.contentType(response)).startsWith("application/problem+json");
 		assertThat(Http.object(response)).containsKey("code");
+	}
+
+	@Test
+	@Order(1)
+	void aHeadOfAnActuatorResourceThatDoesNotExistIsA404ProblemWithoutABody() {
+		HttpResponse<String> response = Http.send(HttpRequest.newBuilder(app.url("/actuator/health/no-such-group"))
+			.method("HEAD", HttpRequest.BodyPublishers.noBody()));
+		assertThat(response.statusCode()).isEqualTo(404);
+		assertThat(Http.contentType(response)).startsWith("application/problem+json");
+		assertThat(response.body()).isEmpty();
 	}
 
 	@Test

@@ -242,7 +242,8 @@ class HttpApiFuzzTests {
 		String method = pick("GET", "GET", "POST", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS");
 		String base = pick("/api/orders/", "/api/orders/", "/api/orders/", "/api/orders/", "/api/orders", "/api/info",
 				"/api/races", "/error", "/", "/index.html", "/api/", "//api//orders/", "/API/ORDERS/", "/api/orders/../orders/",
-				"/api/./orders/", "/api/orders;x=y/", "/%2e%2e/api/orders/", "/api/orders%2F");
+				"/api/./orders/", "/api/orders;x=y/", "/%2e%2e/api/orders/", "/api/orders%2F", "/actuator/health/",
+				"/actuator/metrics/", "/actuator/orderlocks/", "/actuator/");
 		boolean garbage = false;
 		String id = "";
 		int kind = this.random.nextInt(10);
