@@ -61,6 +61,18 @@ public final class Http {
 		}
 	}
 
+	/** {@code text} as a JSON string literal, quotes and backslashes escaped and nothing else: hostile text stays. */
+	public static String jsonString(String text) {
+		StringBuilder json = new StringBuilder("\"");
+		for (char c : text.toCharArray()) {
+			if (c == '"' || c == '\\') {
+				json.append('\\');
+			}
+			json.append(c);
+		}
+		return json.append('"').toString();
+	}
+
 	public static Map<String, Object> object(HttpResponse<String> response) {
 		return json.readValue(response.body(), new TypeReference<Map<String, Object>>() {
 		});

@@ -197,7 +197,7 @@ class HostileInputTests {
 			"'; DROP TABLE orders; --" })
 	@Order(1)
 	void unicodeCustomerIdIsKeptExactlyAndItsOrderPays(String customerId) {
-		String body = "{\"customerId\": " + jsonString(customerId) + ", \"amountCents\": 1234}";
+		String body = "{\"customerId\": " + Http.jsonString(customerId) + ", \"amountCents\": 1234}";
 
 		HttpResponse<String> created = Http.postJson(app.url("/api/orders"), body);
 
@@ -400,17 +400,6 @@ class HostileInputTests {
 				"{\"customerId\": \"c-normal\", \"amountCents\": 999}");
 		assertThat(created.statusCode()).isEqualTo(201);
 		return ((Number) Http.object(created).get("id")).longValue();
-	}
-
-	private static String jsonString(String text) {
-		StringBuilder json = new StringBuilder("\"");
-		for (char c : text.toCharArray()) {
-			if (c == '"' || c == '\\') {
-				json.append('\\');
-			}
-			json.append(c);
-		}
-		return json.append('"').toString();
 	}
 
 }

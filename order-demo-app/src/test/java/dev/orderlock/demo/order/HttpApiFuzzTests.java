@@ -32,6 +32,7 @@ import org.redisson.api.options.KeysScanOptions;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.orderlock.demo.DemoInstance;
+import dev.orderlock.demo.Http;
 import dev.orderlock.demo.payment.Ledger;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -1152,7 +1153,7 @@ class HttpApiFuzzTests {
 	}
 
 	private String orderBody(String customerId, long amountCents) {
-		String customer = jsonString(customerId);
+		String customer = Http.jsonString(customerId);
 		return this.random.nextBoolean() ? "{\"customerId\": " + customer + ", \"amountCents\": " + amountCents + "}"
 				: "{\"amountCents\":" + amountCents + ",\"customerId\":" + customer + "}";
 	}
@@ -1167,17 +1168,6 @@ class HttpApiFuzzTests {
 		}
 		out.writeBytes(ascii("0\r\n\r\n"));
 		return out.toByteArray();
-	}
-
-	private static String jsonString(String text) {
-		StringBuilder json = new StringBuilder("\"");
-		for (char c : text.toCharArray()) {
-			if (c == '"' || c == '\\') {
-				json.append('\\');
-			}
-			json.append(c);
-		}
-		return json.append('"').toString();
 	}
 
 	private static byte[] ascii(String latin1) {
