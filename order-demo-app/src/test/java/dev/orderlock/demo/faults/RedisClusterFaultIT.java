@@ -26,7 +26,7 @@ class RedisClusterFaultIT {
 	@Test
 	void payAndCancelRacedOnOrdersSpreadOverThreePrimariesNeverEndCancelledAndCharged() {
 		try (RedisClusterGroup cluster = RedisClusterGroup.start(); FaultDatabase database = FaultDatabase.start()) {
-			Map<String, String> settings = FaultSettings.withoutRedis(database);
+			Map<String, String> settings = FaultSettings.forBursts(FaultSettings.withoutRedis(database));
 			settings.put("spring.data.redis.cluster.nodes", cluster.nodes());
 			try (DemoProcess first = DemoProcess.start("cluster-1", settings);
 					DemoProcess second = DemoProcess.start("cluster-2", settings)) {
