@@ -1,8 +1,5 @@
 package dev.orderlock.demo.web;
 
-import java.net.URI;
-
-import jakarta.servlet.http.HttpServletRequest;
 import org.apache.tomcat.util.http.InvalidParameterException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -21,7 +18,6 @@ import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
-import org.springframework.web.context.request.ServletWebRequest;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
@@ -37,75 +33,64 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
 	private static final Logger logger = LoggerFactory.getLogger(ApiExceptionHandler.class);
 
-	/** The most of a caller's input an answer repeats. */
-	private static final int MAX_ECHOED = 120;
+	/** The most of the caller's input an answer repeats (here and in {@link ProblemInstanceAdvice}). */
+	static final int MAX_ECHOED = 120;
 
 	@ExceptionHandler(ApiException.class)
-	ProblemDetail apiException(ApiException ex, HttpServletRequest request) {
+	ProblemDetail apiException(ApiException ex) {
 		ProblemDetail problem = problem(ex.getStatus(), ex.getCode(), ex.getMessage());
 		ex.getProperties().forEach(problem::setProperty);
-		shortInstance(problem, request.getRequestURI());
 		return problem;
 	}
 
 	@ExceptionHandler(OrderLockTimeoutException.class)
-	ProblemDetail orderLocked(OrderLockTimeoutException ex, HttpServletRequest request) {
+	ProblemDetail orderLocked(OrderLockTimeoutException ex) {
 		ProblemDetail problem = problem(HttpStatus.CONFLICT, "ORDER_LOCKED", "Order " + ex.getKey()
 				+ " is being changed by another request, which did not finish within " + ex.getWaitTime()
 				+ ". Nothing was done; try again.");
 		problem.setProperty("orderId", orderId(ex.getKey()));
-		shortInstance(problem, request.getRequestURI());
 		return problem;
 	}
 
 	@ExceptionHandler(OrderLockUnavailableException.class)
-	ProblemDetail lockUnavailable(OrderLockUnavailableException ex, HttpServletRequest request) {
+	ProblemDetail lockUnavailable(OrderLockUnavailableException ex) {
 		// Failing closed: without Redis nobody can tell whether another instance is working on the order.
 		logger.warn("Lock service unavailable: {}", ex.getMessage());
 		ProblemDetail problem = problem(HttpStatus.SERVICE_UNAVAILABLE, "LOCK_UNAVAILABLE", "The lock of order "
 				+ ex.getKey() + " cannot be taken because Redis is unavailable. Nothing was done; try again later.");
 		problem.setProperty("orderId", orderId(ex.getKey()));
-		shortInstance(problem, request.getRequestURI());
 		return problem;
 	}
 
 	@ExceptionHandler(OrderLockLeaseLostException.class)
-	ProblemDetail lockLost(OrderLockLeaseLostException ex, HttpServletRequest request) {
+	ProblemDetail lockLost(OrderLockLeaseLostException ex) {
 		// Unlike every other lock failure, the work ran: say so, and leave the order to be checked.
 		logger.error("Lock lost while changing order {}", ex.getKey(), ex);
 		ProblemDetail problem = problem(HttpStatus.SERVICE_UNAVAILABLE, "LOCK_LOST", "The lock of order "
 				+ ex.getKey() + " was lost while the request ran; its outcome is uncertain. Check the order before "
 				+ "trying again.");
 		problem.setProperty("orderId", orderId(ex.getKey()));
-		shortInstance(problem, request.getRequestURI());
 		return problem;
 	}
 
 	@ExceptionHandler(OrderLockException.class)
-	ProblemDetail lockFailed(OrderLockException ex, HttpServletRequest request) {
+	ProblemDetail lockFailed(OrderLockException ex) {
 		logger.error("Lock failure", ex);
-		ProblemDetail problem = problem(HttpStatus.SERVICE_UNAVAILABLE, "LOCK_FAILED",
+		return problem(HttpStatus.SERVICE_UNAVAILABLE, "LOCK_FAILED",
 				"The order's lock could not be taken. Nothing was done; try again later.");
-		shortInstance(problem, request.getRequestURI());
-		return problem;
 	}
 
 	/** Tomcat's, when a query string does not decode (a stray {@code %}, bytes that are not UTF-8): the caller's. */
 	@ExceptionHandler(InvalidParameterException.class)
-	ProblemDetail undecodableParameters(InvalidParameterException ex, HttpServletRequest request) {
-		ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, codeFor(HttpStatus.BAD_REQUEST.value()),
+	ProblemDetail undecodableParameters(InvalidParameterException ex) {
+		return problem(HttpStatus.BAD_REQUEST, codeFor(HttpStatus.BAD_REQUEST.value()),
 				"The query string does not decode; percent-encode it as UTF-8.");
-		shortInstance(problem, request.getRequestURI());
-		return problem;
 	}
 
 	@ExceptionHandler(Exception.class)
-	ProblemDetail unexpected(Exception ex, HttpServletRequest request) {
+	ProblemDetail unexpected(Exception ex) {
 		logger.error("Unexpected failure", ex);
-		ProblemDetail problem = problem(HttpStatus.INTERNAL_SERVER_ERROR, "INTERNAL_ERROR",
-				"Something went wrong on our side.");
-		shortInstance(problem, request.getRequestURI());
-		return problem;
+		return problem(HttpStatus.INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "Something went wrong on our side.");
 	}
 
 	/** Spring MVC's own 4xx problems (malformed body, wrong media type, type mismatch...) get a code too. */
@@ -121,32 +106,8 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 			if (problem.getDetail() != null) {
 				problem.setDetail(KeyText.render(problem.getDetail(), MAX_ECHOED));
 			}
-			if (request instanceof ServletWebRequest servlet) {
-				shortInstance(problem, servlet.getRequest().getRequestURI());
-			}
 		}
 		return response;
-	}
-
-	/**
-	 * Spring fills a missing {@code instance} in with the request's path, however long (an id of 5,000 leading zeros
-	 * still names an order): a long one is cut to a short excerpt of its plain characters instead.
-	 */
-	private static void shortInstance(ProblemDetail problem, @Nullable String path) {
-		if (path == null || path.length() <= MAX_ECHOED) {
-			return;
-		}
-		StringBuilder shown = new StringBuilder();
-		for (int i = 0; i < path.length() && shown.length() < MAX_ECHOED - 3; i++) {
-			char c = path.charAt(i);
-			if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "/-._~".indexOf(c) >= 0) {
-				shown.append(c);
-			}
-			else {
-				break;
-			}
-		}
-		problem.setInstance(URI.create(shown.append("...").toString()));
 	}
 
 	/** The lock key is the order id as text; answer it as the number the rest of the API uses. */
