@@ -8,9 +8,6 @@ import java.util.Map;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.redisson.Redisson;
-import org.redisson.api.RedissonClient;
-import org.redisson.config.Config;
 
 import dev.orderlock.testredis.TestRedis;
 
@@ -68,7 +65,10 @@ class RedisDataLossFaultIT {
 						lowestAfter = Math.min(lowestAfter, fence(database, id));
 					}
 				}
-				List<String> leftInRedis = keysLeft(redis);
+				List<String> leftInRedis;
+				try (RedisObserver observer = RedisObserver.of(redis)) {
+					leftInRedis = observer.keysLeft();
+				}
 				FaultReport.line("data-loss " + loss, ORDERS + " orders carrying token " + tokenBefore + " raced "
 						+ "after " + loss + " in " + raced.toMillis() + " ms; answers " + traffic.tally()
 						+ "; orders left unwritable " + stuck.size() + "; lowest token written after the loss "
@@ -95,9 +95,9 @@ class RedisDataLossFaultIT {
 			redis.restart();
 			return;
 		}
-		try (Observer observer = Observer.of(redis)) {
-			observer.client().getKeys().flushall();
-			assertThat(observer.client().getKeys().count()).isZero();
+		try (RedisObserver observer = RedisObserver.of(redis)) {
+			observer.flushAll();
+			assertThat(observer.keyCount()).isZero();
 		}
 	}
 
@@ -114,36 +114,6 @@ class RedisDataLossFaultIT {
 
 	private static long fence(FaultDatabase database, long orderId) {
 		return database.jdbc().sql("select fence from orders where id = ?").param(orderId).query(Long.class).single();
-	}
-
-	/** Keys that outlive the load: a lock still held, or any key without an expiry (PTTL -1). */
-	private static List<String> keysLeft(TestRedis redis) {
-		List<String> left = new ArrayList<>();
-		try (Observer observer = Observer.of(redis)) {
-			for (String key : observer.client().getKeys().getKeys()) {
-				long ttl = observer.client().getBucket(key).remainTimeToLive();
-				if (key.startsWith(TwoInstances.KEY_PREFIX + ":") || ttl == -1) {
-					left.add(key + " (pttl " + ttl + ")");
-				}
-			}
-		}
-		return left;
-	}
-
-	/** A Redisson client of the test's own, to act on Redis as an operator would. */
-	private record Observer(RedissonClient client) implements AutoCloseable {
-
-		static Observer of(TestRedis redis) {
-			Config config = new Config();
-			config.useSingleServer().setAddress(redis.address());
-			return new Observer(Redisson.create(config));
-		}
-
-		@Override
-		public void close() {
-			this.client.shutdown();
-		}
-
 	}
 
 }

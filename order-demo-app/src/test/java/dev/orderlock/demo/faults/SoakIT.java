@@ -28,9 +28,6 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
-import org.redisson.Redisson;
-import org.redisson.api.RedissonClient;
-import org.redisson.config.Config;
 
 import dev.orderlock.testredis.TestRedis;
 
@@ -165,8 +162,12 @@ class SoakIT {
 				double ranFor = seconds(System.nanoTime() - start);
 				// Past every lease the load's last calls took, and the watchdog's last renewal.
 				FaultSettings.sleep(FaultSettings.WATCHDOG.plusSeconds(3));
-				List<String> keysLeft = new ArrayList<>();
-				long tokenKeys = keys(redis, keysLeft);
+				List<String> keysLeft;
+				long tokenKeys;
+				try (RedisObserver observer = RedisObserver.of(redis)) {
+					keysLeft = observer.keysLeft();
+					tokenKeys = observer.tokenKeys();
+				}
 
 				Traffic traffic = load.traffic();
 				List<String> violations = traffic.violations();
@@ -203,12 +204,8 @@ class SoakIT {
 				redis.restart();
 			}
 			case FLUSHALL -> {
-				RedissonClient client = observer(redis);
-				try {
-					client.getKeys().flushall();
-				}
-				finally {
-					client.shutdown();
+				try (RedisObserver observer = RedisObserver.of(redis)) {
+					observer.flushAll();
 				}
 			}
 			case RESTART_EMPTY -> {
@@ -310,37 +307,6 @@ class SoakIT {
 			Thread.currentThread().interrupt();
 			throw new IllegalStateException(ex);
 		}
-	}
-
-	/**
-	 * Adds to {@code left} every lock key ({@code order-lock:*}) and every key without an expiry (PTTL -1); returns
-	 * how many fencing token keys there are (each with its TTL).
-	 */
-	private static long keys(TestRedis redis, List<String> left) {
-		RedissonClient client = observer(redis);
-		try {
-			long tokens = 0;
-			for (String key : client.getKeys().getKeys()) {
-				long ttl = client.getBucket(key).remainTimeToLive();
-				if (key.startsWith(TwoInstances.KEY_PREFIX + ":") || ttl == -1) {
-					left.add(key + " (pttl " + ttl + ")");
-				}
-				else if (key.startsWith("redisson_lock_token:")) {
-					tokens++;
-				}
-			}
-			return tokens;
-		}
-		finally {
-			client.shutdown();
-		}
-	}
-
-	/** A Redisson client of the test's own, to act on Redis as an operator would. */
-	private static RedissonClient observer(TestRedis redis) {
-		Config config = new Config();
-		config.useSingleServer().setAddress(redis.address());
-		return Redisson.create(config);
 	}
 
 	private static void report(Duration duration, long seed, Instant startedOn, double ranFor, Load load,

@@ -11,9 +11,6 @@ import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
-import org.redisson.Redisson;
-import org.redisson.api.RedissonClient;
-import org.redisson.config.Config;
 
 import dev.orderlock.testredis.TestRedis;
 
@@ -43,7 +40,7 @@ final class TwoInstances implements AutoCloseable, BeforeAllCallback, AfterEachC
 
 	private DemoProcess survivor;
 
-	private RedissonClient observer;
+	private RedisObserver observer;
 
 	private int victims;
 
@@ -68,9 +65,7 @@ final class TwoInstances implements AutoCloseable, BeforeAllCallback, AfterEachC
 		this.database = this.databases.get();
 		this.redis = TestRedis.start();
 		this.survivor = DemoProcess.start(this.name + "-survivor", settings(this.redis, this.database));
-		Config config = new Config();
-		config.useSingleServer().setAddress(this.redis.address());
-		this.observer = Redisson.create(config);
+		this.observer = RedisObserver.of(this.redis);
 	}
 
 	@Override
@@ -124,7 +119,7 @@ final class TwoInstances implements AutoCloseable, BeforeAllCallback, AfterEachC
 	}
 
 	boolean lockHeld(long orderId) {
-		return this.observer.getKeys().countExists(KEY_PREFIX + ":" + orderId) == 1;
+		return this.observer.lockHeld(orderId);
 	}
 
 	/** The order's ledger, oldest first, as types: e.g. {@code [CHARGE, REFUND]}. */
@@ -195,7 +190,7 @@ final class TwoInstances implements AutoCloseable, BeforeAllCallback, AfterEachC
 	@Override
 	public void close() {
 		if (this.observer != null) {
-			this.observer.shutdown();
+			this.observer.close();
 		}
 		if (this.survivor != null) {
 			this.survivor.close();
