@@ -1,6 +1,12 @@
 package dev.orderlock.demo;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,6 +29,9 @@ public final class Http {
 		.build();
 
 	private static final JsonMapper json = JsonMapper.builder().build();
+
+	/** The most of a raw answer read: more than any answer of the demo, less than a runaway one. */
+	private static final int RAW_ANSWER_LIMIT = 8 << 20;
 
 	private Http() {
 	}
@@ -59,6 +68,47 @@ public final class Http {
 			Thread.currentThread().interrupt();
 			throw new IllegalStateException(ex);
 		}
+	}
+
+	/**
+	 * Sends {@code request} byte for byte on a connection of its own (for what HttpClient refuses to send) and
+	 * returns the answer's bytes up to the server's close. An answer given before the server read the whole request
+	 * still counts, and a reset once some of it arrived ends it.
+	 * @throws SocketTimeoutException when no byte of an answer arrives within 10 s
+	 */
+	public static byte[] exchangeRaw(int port, byte[] request) throws IOException {
+		try (Socket socket = new Socket()) {
+			socket.connect(new InetSocketAddress("127.0.0.1", port), 2_000);
+			socket.setSoTimeout(10_000);
+			OutputStream out = socket.getOutputStream();
+			try {
+				out.write(request);
+				out.flush();
+				socket.shutdownOutput();
+			}
+			catch (IOException ex) {
+				// Answered and closed before it read everything: the answer may still be there to read.
+			}
+			return readUntilClosed(socket.getInputStream());
+		}
+	}
+
+	private static byte[] readUntilClosed(InputStream in) throws IOException {
+		ByteArrayOutputStream all = new ByteArrayOutputStream();
+		byte[] buffer = new byte[16384];
+		int read;
+		try {
+			while ((read = in.read(buffer)) >= 0 && all.size() < RAW_ANSWER_LIMIT) {
+				all.write(buffer, 0, read);
+			}
+		}
+		catch (IOException ex) {
+			// A timeout or a reset after part of an answer: what arrived is the answer, its framing tells the rest.
+			if (all.size() == 0) {
+				throw ex;
+			}
+		}
+		return all.toByteArray();
 	}
 
 	/** {@code text} as a JSON string literal, quotes and backslashes escaped and nothing else: hostile text stays. */

@@ -1,9 +1,6 @@
 package dev.orderlock.demo.order;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -384,15 +381,8 @@ class HostileInputTests {
 
 	/** A request HttpClient refuses to send, on a connection of its own; the whole answer as ISO-8859-1. */
 	private static String rawExchange(String request) throws IOException {
-		try (Socket socket = new Socket("127.0.0.1", app.url().getPort())) {
-			socket.setSoTimeout(10_000);
-			socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
-			socket.shutdownOutput();
-			ByteArrayOutputStream answer = new ByteArrayOutputStream();
-			InputStream in = socket.getInputStream();
-			in.transferTo(answer);
-			return answer.toString(StandardCharsets.ISO_8859_1);
-		}
+		byte[] answer = Http.exchangeRaw(app.url().getPort(), request.getBytes(StandardCharsets.ISO_8859_1));
+		return new String(answer, StandardCharsets.ISO_8859_1);
 	}
 
 	private static long createOrder() {

@@ -2,10 +2,6 @@ package dev.orderlock.demo.order;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -931,50 +927,14 @@ class HttpApiFuzzTests {
 	}
 
 	private static Answer exchange(Request request) throws IOException {
-		try (Socket socket = new Socket()) {
-			socket.connect(new InetSocketAddress("127.0.0.1", port), 2_000);
-			socket.setSoTimeout(10_000);
-			OutputStream out = socket.getOutputStream();
-			try {
-				out.write(request.bytes());
-				out.flush();
-				socket.shutdownOutput();
-			}
-			catch (IOException ex) {
-				// Answered and closed before it read everything: the answer may still be there to read.
-			}
-			byte[] raw;
-			try {
-				raw = readAll(socket.getInputStream(), 8 << 20);
-			}
-			catch (SocketTimeoutException ex) {
-				return new Answer(0, "", Map.of(), new byte[0], "no answer within 10 s");
-			}
-			return parse(raw, request.method().equals("HEAD"));
-		}
-	}
-
-	private static byte[] readAll(InputStream in, int limit) throws IOException {
-		ByteArrayOutputStream all = new ByteArrayOutputStream();
-		byte[] buffer = new byte[16384];
-		int read;
+		byte[] raw;
 		try {
-			while ((read = in.read(buffer)) >= 0 && all.size() < limit) {
-				all.write(buffer, 0, read);
-			}
+			raw = Http.exchangeRaw(port, request.bytes());
 		}
 		catch (SocketTimeoutException ex) {
-			if (all.size() == 0) {
-				throw ex;
-			}
-			// Connection: close was asked for; an answer that does not end is reported by its framing.
+			return new Answer(0, "", Map.of(), new byte[0], "no answer within 10 s");
 		}
-		catch (IOException ex) {
-			if (all.size() == 0) {
-				throw ex;
-			}
-		}
-		return all.toByteArray();
+		return parse(raw, request.method().equals("HEAD"));
 	}
 
 	static Answer parse(byte[] raw, boolean head) {
