@@ -48,7 +48,8 @@ class RaceAtScaleFaultIT {
 	/** The race of {@code orders} pay/cancel pairs on two instances started with the given JVM options. */
 	static RaceResult race(String name, boolean lockEnabled, int orders, List<String> jvmOptions) {
 		try (TestRedis redis = TestRedis.start(); FaultDatabase database = FaultDatabase.start()) {
-			Map<String, String> settings = FaultSettings.forBursts(FaultSettings.base(database, redis.host(), redis.port()));
+			Map<String, String> settings = FaultSettings
+				.forBursts(FaultSettings.base(database, redis.host(), redis.port()));
 			settings.put("order-lock.enabled", String.valueOf(lockEnabled));
 			try (DemoProcess first = DemoProcess.start(name + "-1", settings, jvmOptions);
 					DemoProcess second = DemoProcess.start(name + "-2", settings, jvmOptions)) {

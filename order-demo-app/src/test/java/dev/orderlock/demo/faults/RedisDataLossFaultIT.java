@@ -35,7 +35,8 @@ class RedisDataLossFaultIT {
 	@EnumSource(Loss.class)
 	void ordersWrittenBeforeRedisLostItsDataStayWritableAndExclusive(Loss loss) {
 		try (TestRedis redis = TestRedis.start(); FaultDatabase database = FaultDatabase.start()) {
-			Map<String, String> settings = FaultSettings.forBursts(FaultSettings.base(database, redis.host(), redis.port()));
+			Map<String, String> settings = FaultSettings
+				.forBursts(FaultSettings.base(database, redis.host(), redis.port()));
 			try (DemoProcess first = DemoProcess.start("loss-1", settings);
 					DemoProcess second = DemoProcess.start("loss-2", settings)) {
 				// A real token from before the loss: the one the first instance's payment stored with its write.

@@ -150,8 +150,8 @@ class HostileInputTests {
 				Arguments.of("a metric that does not exist", "GET", "/actuator/metrics/no.such.metric", null, null, 404,
 						"NOT_FOUND"),
 				// Tomcat throws when asked for parameters it cannot decode (was a 500 wherever they are read).
-				Arguments.of("a query string that is not UTF-8", "GET", "/actuator/metrics/jvm.threads.live?tag=%ED%A0%80",
-						null, null, 400, "MALFORMED_REQUEST"),
+				Arguments.of("a query string that is not UTF-8", "GET",
+						"/actuator/metrics/jvm.threads.live?tag=%ED%A0%80", null, null, 400, "MALFORMED_REQUEST"),
 				Arguments.of("unsupported method", "DELETE", orders, null, null, 405, "METHOD_NOT_ALLOWED"),
 				Arguments.of("unsupported method on an order", "PUT", "/api/orders/1", json, "{}", 405,
 						"METHOD_NOT_ALLOWED"));

@@ -8,6 +8,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -86,7 +87,8 @@ class HttpApiFuzzTests {
 
 	private final long seed = Long.parseLong(System.getProperty("fuzz.seed", String.valueOf(DEFAULT_SEED)));
 
-	private final int requests = Integer.parseInt(System.getProperty("fuzz.requests", String.valueOf(DEFAULT_REQUESTS)));
+	private final int requests = Integer
+		.parseInt(System.getProperty("fuzz.requests", String.valueOf(DEFAULT_REQUESTS)));
 
 	private final Random random = new Random(this.seed);
 
@@ -238,9 +240,9 @@ class HttpApiFuzzTests {
 	private Request fuzzPath(int index) {
 		String method = pick("GET", "GET", "POST", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS");
 		String base = pick("/api/orders/", "/api/orders/", "/api/orders/", "/api/orders/", "/api/orders", "/api/info",
-				"/api/races", "/error", "/", "/index.html", "/api/", "//api//orders/", "/API/ORDERS/", "/api/orders/../orders/",
-				"/api/./orders/", "/api/orders;x=y/", "/%2e%2e/api/orders/", "/api/orders%2F", "/actuator/health/",
-				"/actuator/metrics/", "/actuator/orderlocks/", "/actuator/");
+				"/api/races", "/error", "/", "/index.html", "/api/", "//api//orders/", "/API/ORDERS/",
+				"/api/orders/../orders/", "/api/./orders/", "/api/orders;x=y/", "/%2e%2e/api/orders/", "/api/orders%2F",
+				"/actuator/health/", "/actuator/metrics/", "/actuator/orderlocks/", "/actuator/");
 		boolean garbage = false;
 		String id = "";
 		int kind = this.random.nextInt(10);
@@ -328,7 +330,8 @@ class HttpApiFuzzTests {
 		boolean standardMethod = List.of("GET", "POST", "HEAD", "OPTIONS").contains(method.strip());
 		// Every one of these lines is broken in its method, target or version.
 		boolean mistake = !standardMethod || target.isEmpty()
-				|| !target.startsWith("/") && !target.startsWith("http") && !(method.equals("OPTIONS") && target.equals("*"))
+				|| !target.startsWith("/") && !target.startsWith("http")
+						&& !(method.equals("OPTIONS") && target.equals("*"))
 				|| !version.startsWith("HTTP/1.");
 		List<String> headers = headers();
 		headers.add(0, "Host: 127.0.0.1:" + port);
@@ -350,7 +353,8 @@ class HttpApiFuzzTests {
 		switch (this.random.nextInt(5)) {
 			case 0 -> {
 				contentType = pick("", " ", "*/*", "application/*", "*/json", "application", "application/", "/json",
-						"application/json;charset=", "application/json;charset=bogus", "application/json; charset=\"utf-8",
+						"application/json;charset=", "application/json;charset=bogus",
+						"application/json; charset=\"utf-8",
 						"application/json;;;", "text/plain", "application/xml", "multipart/form-data; boundary=x",
 						"application/x-www-form-urlencoded", "application/json, text/plain", "a/b/c",
 						"application/json\u0000", "application/x-" + "x".repeat(100 + this.random.nextInt(6000)),
@@ -365,8 +369,9 @@ class HttpApiFuzzTests {
 				mistake = create && !acceptable || isWildcardOrGarbage(contentType) && !contentType.isBlank();
 			}
 			case 1 -> {
-				String accept = pick("not a/type;;q=x", "*/*;q=2", "application/json;q=abc", "", ",,,", "application/xml",
-						"text/html", "application/problem+json", "*", "a/" + "b".repeat(100 + this.random.nextInt(6000)),
+				String accept = pick("not a/type;;q=x", "*/*;q=2", "application/json;q=abc", "", ",,,",
+						"application/xml", "text/html", "application/problem+json", "*",
+						"a/" + "b".repeat(100 + this.random.nextInt(6000)),
 						utf8AsLatin1("\u00FF/\u00FF"), "application/json;q=0", "application/json;" + "q=1;".repeat(500),
 						"text/*, image/png;q=0.1", "application/json\u001B");
 				headers.add("Accept: " + accept);
@@ -388,7 +393,8 @@ class HttpApiFuzzTests {
 			case 3 -> {
 				String line = pick("X-Junk: " + rawBytes(3, 1, 0x20), "X-Fold: a\r\n folded", "NoColonHere",
 						"X-Space : v", "X-" + "h".repeat(9000) + ": v", "X-Big: " + "v".repeat(20_000),
-						": empty name", "X-\u00FF: v", "X-Esc: \u001B[2J", "X-Ok: " + utf8AsLatin1("\u2028\uD83E\uDDFE"));
+						": empty name", "X-\u00FF: v", "X-Esc: \u001B[2J",
+						"X-Ok: " + utf8AsLatin1("\u2028\uD83E\uDDFE"));
 				headers.add(line);
 				hostile.add(line);
 			}
@@ -462,7 +468,8 @@ class HttpApiFuzzTests {
 				mistake = false;
 			}
 			case 8 -> {
-				headers.add("Transfer-Encoding: " + pick("gzip", "chunked, gzip", "identity", "xchunked", "chunked, chunked",
+				headers.add("Transfer-Encoding: " + pick("gzip", "chunked, gzip", "identity", "xchunked",
+						"chunked, chunked",
 						"compress", "chunked;q=1", ""));
 				sent = chunked(body, 8);
 			}
@@ -509,7 +516,7 @@ class HttpApiFuzzTests {
 		switch (this.random.nextInt(9)) {
 			case 0, 1 -> {
 				body = mutate(valid);
-				mistake = !isUtf8(body);
+				mistake = strictUtf8(body) == null;
 			}
 			case 2 -> body = withInvalidUtf8(valid);
 			case 3 -> {
@@ -521,7 +528,8 @@ class HttpApiFuzzTests {
 			case 4 -> body = switch (this.random.nextInt(4)) {
 				case 0 -> orderBody("c".repeat(101 + this.random.nextInt(1_000_000)), amount).getBytes(
 						StandardCharsets.UTF_8);
-				case 1 -> ascii("{\"customerId\": \"c-1\", \"amountCents\": " + "9".repeat(20 + this.random.nextInt(100_000))
+				case 1 -> ascii("{\"customerId\": \"c-1\", \"amountCents\": "
+						+ "9".repeat(20 + this.random.nextInt(100_000))
 						+ "}");
 				case 2 -> ascii("{\"" + "k".repeat(1000 + this.random.nextInt(200_000)) + "\": 1}");
 				default -> ascii("{\"customerId\": \"" + "\\u0041".repeat(101 + this.random.nextInt(50_000))
@@ -540,7 +548,8 @@ class HttpApiFuzzTests {
 				body = ascii("{\"customerId\": \"c-1\", \"amountCents\": " + amountText + "}");
 			}
 			case 7 -> {
-				body = pick(new byte[0], ascii(" ".repeat(1 + this.random.nextInt(100_000))), ascii("null"), ascii("[]"),
+				body = pick(new byte[0], ascii(" ".repeat(1 + this.random.nextInt(100_000))), ascii("null"),
+						ascii("[]"),
 						ascii("{"), ascii("}"), ascii("\"\\"), ascii("/* */ {}"), ascii("{\"customerId\": \"c-1\",}"));
 			}
 			default -> {
@@ -579,15 +588,15 @@ class HttpApiFuzzTests {
 				default -> null;
 			};
 			if (insert != null) {
-				body = concat(concat(java.util.Arrays.copyOf(body, at), insert),
-						java.util.Arrays.copyOfRange(body, at, body.length));
+				body = concat(concat(Arrays.copyOf(body, at), insert),
+						Arrays.copyOfRange(body, at, body.length));
 			}
 			else if (this.random.nextBoolean()) {
 				int end = Math.min(body.length, at + 1 + this.random.nextInt(8));
-				body = concat(java.util.Arrays.copyOf(body, at), java.util.Arrays.copyOfRange(body, end, body.length));
+				body = concat(Arrays.copyOf(body, at), Arrays.copyOfRange(body, end, body.length));
 			}
 			else {
-				body = java.util.Arrays.copyOf(body, at);
+				body = Arrays.copyOf(body, at);
 			}
 		}
 		return body;
@@ -604,12 +613,12 @@ class HttpApiFuzzTests {
 		}
 		// Inside the customer's string mostly (where a lenient decoder would store a replacement character).
 		String text = new String(valid, StandardCharsets.ISO_8859_1);
-		int at = this.random.nextInt(4) == 0 ? this.random.nextInt(valid.length + 1) : text.indexOf("\"", 16) ;
+		int at = this.random.nextInt(4) == 0 ? this.random.nextInt(valid.length + 1) : text.indexOf("\"", 16);
 		if (at < 0) {
 			at = valid.length;
 		}
-		return concat(concat(java.util.Arrays.copyOf(valid, at), invalid),
-				java.util.Arrays.copyOfRange(valid, at, valid.length));
+		return concat(concat(Arrays.copyOf(valid, at), invalid),
+				Arrays.copyOfRange(valid, at, valid.length));
 	}
 
 	// ---- Checks -------------------------------------------------------------------------------------------------
@@ -637,7 +646,8 @@ class HttpApiFuzzTests {
 			violation(index, request, "answered " + status + ": " + excerpt(answer.text(), 200));
 		}
 		if (request.mistake() && (status < 400 || status > 499)) {
-			violation(index, request, "a caller's mistake answered " + status + ", not 4xx: " + excerpt(answer.text(), 120));
+			violation(index, request,
+					"a caller's mistake answered " + status + ", not 4xx: " + excerpt(answer.text(), 120));
 		}
 		Object body = null;
 		boolean isJson = answer.contentType().startsWith("application/json")
@@ -687,15 +697,8 @@ class HttpApiFuzzTests {
 				break;
 			}
 		}
-		String text;
-		try {
-			text = StandardCharsets.UTF_8.newDecoder()
-				.onMalformedInput(CodingErrorAction.REPORT)
-				.onUnmappableCharacter(CodingErrorAction.REPORT)
-				.decode(ByteBuffer.wrap(answer.body()))
-				.toString();
-		}
-		catch (CharacterCodingException ex) {
+		String text = strictUtf8(answer.body());
+		if (text == null) {
 			violation(index, request, "a body that is not UTF-8: " + excerpt(latin1(answer.body()), 120));
 			text = answer.text();
 		}
@@ -704,7 +707,8 @@ class HttpApiFuzzTests {
 			violation(index, request, "a control character (U+" + hex(text.charAt(bad)) + ") in the body: "
 					+ excerpt(text.substring(Math.max(0, bad - 40)), 120));
 		}
-		String answered = head + "\n" + ((answer.status() < 300) ? CUSTOMER_ID.matcher(text).replaceAll("\"customerId\":\"\"")
+		String answered = head + "\n" + ((answer.status() < 300)
+				? CUSTOMER_ID.matcher(text).replaceAll("\"customerId\":\"\"")
 				: text);
 		for (String part : request.hostile()) {
 			for (String form : forms(part)) {
@@ -733,7 +737,8 @@ class HttpApiFuzzTests {
 			violation(index, request, "answered " + status + " and the ledger went from " + before.entries() + " to "
 					+ entries);
 		}
-		if (status >= 200 && status < 300 && body instanceof Map<?, ?> answered && answered.get("id") instanceof Number id
+		if (status >= 200 && status < 300 && body instanceof Map<?, ?> answered
+				&& answered.get("id") instanceof Number id
 				&& answered.containsKey("status")) {
 			Optional<Order> stored = repository().find(id.longValue());
 			if (stored.isEmpty()) {
@@ -743,7 +748,8 @@ class HttpApiFuzzTests {
 				Order order = stored.get();
 				if (!order.status().name().equals(answered.get("status"))
 						|| !order.customerId().equals(answered.get("customerId"))
-						|| !(answered.get("amountCents") instanceof Number amount) || amount.longValue() != order.amountCents()) {
+						|| !(answered.get("amountCents") instanceof Number amount)
+						|| amount.longValue() != order.amountCents()) {
 					violation(index, request, "answered " + excerpt(answer.text(), 160) + " but stored is " + order);
 				}
 				if (status == 201) {
@@ -764,7 +770,8 @@ class HttpApiFuzzTests {
 		String customer = order.customerId();
 		if (customer.isBlank() || customer.length() > 100 || firstControl(customer, false) >= 0
 				|| customer.contains("\uFFFD") || order.amountCents() < 1 || order.amountCents() > 100_000_000L) {
-			violation(request.index(), request, "stored an order validation refuses: " + excerpt(order.toString(), 160));
+			violation(request.index(), request,
+					"stored an order validation refuses: " + excerpt(order.toString(), 160));
 		}
 	}
 
@@ -775,9 +782,11 @@ class HttpApiFuzzTests {
 		int status = answer.status();
 		String code = (body instanceof Map<?, ?> problem && problem.get("code") instanceof String text) ? text : null;
 		if (valid.operation() == Operation.CREATE) {
-			if (status != 201 || !(body instanceof Map<?, ?> created) || !valid.customerId().equals(created.get("customerId"))
+			if (status != 201 || !(body instanceof Map<?, ?> created)
+					|| !valid.customerId().equals(created.get("customerId"))
 					|| !"PENDING_PAYMENT".equals(created.get("status"))
-					|| !(created.get("amountCents") instanceof Number amount) || amount.longValue() != valid.amountCents()) {
+					|| !(created.get("amountCents") instanceof Number amount)
+					|| amount.longValue() != valid.amountCents()) {
 				violation(index, request, "a valid create answered " + status + ": " + excerpt(answer.text(), 160));
 			}
 			else if (!answer.header("location").endsWith("/api/orders/" + created.get("id"))) {
@@ -817,8 +826,8 @@ class HttpApiFuzzTests {
 			}
 		}
 		if (!got.equals(expected)) {
-			violation(index, request, "a valid " + valid.operation() + " of a " + was.status() + " order answered " + got
-					+ ", expected " + expected);
+			violation(index, request, "a valid " + valid.operation() + " of a " + was.status() + " order answered "
+					+ got + ", expected " + expected);
 		}
 		String after = switch (valid.operation()) {
 			case PAY -> pending ? "PAID" : was.status().name();
@@ -845,8 +854,8 @@ class HttpApiFuzzTests {
 		else {
 			Object order = json.readValue(created.body(), Object.class);
 			long id = ((Number) ((Map<?, ?>) order).get("id")).longValue();
-			Request pay = request(this.requests + 1, "final pay", false, "POST", "/api/orders/" + id + "/pay", List.of(),
-					null, true, List.of(), new Valid(Operation.PAY, id, null, 0));
+			Request pay = request(this.requests + 1, "final pay", false, "POST", "/api/orders/" + id + "/pay",
+					List.of(), null, true, List.of(), new Valid(Operation.PAY, id, null, 0));
 			Answer paid = exchangeOrNull(pay);
 			if (paid == null || paid.status() != 200 || !paid.text().contains("\"status\":\"PAID\"")) {
 				violation(this.requests + 1, pay, "the instance no longer pays an order: "
@@ -896,11 +905,7 @@ class HttpApiFuzzTests {
 	 * One answer as received: the head (status line and headers, as ISO-8859-1), the body (de-chunked), or why it
 	 * could not be read.
 	 */
-	record Answer(int status, String head, Map<String, String> headers, byte[] body, String failure, boolean bare) {
-
-		Answer(int status, String head, Map<String, String> headers, byte[] body, String failure) {
-			this(status, head, headers, body, failure, false);
-		}
+	record Answer(int status, String head, Map<String, String> headers, byte[] body, String failure) {
 
 		String contentType() {
 			return header("content-type").toLowerCase(Locale.ROOT);
@@ -974,7 +979,7 @@ class HttpApiFuzzTests {
 							lines[i].substring(colon + 1).trim());
 				}
 			}
-			byte[] rest = java.util.Arrays.copyOfRange(raw, from, raw.length);
+			byte[] rest = Arrays.copyOfRange(raw, from, raw.length);
 			byte[] body = rest;
 			if (head || status == 204 || status == 304) {
 				body = new byte[0];
@@ -991,7 +996,7 @@ class HttpApiFuzzTests {
 				if (rest.length < length) {
 					return new Answer(status, text, headers, rest, "a body shorter than its Content-Length");
 				}
-				body = java.util.Arrays.copyOf(rest, length);
+				body = Arrays.copyOf(rest, length);
 			}
 			return new Answer(status, text, headers, body, null);
 		}
@@ -1002,15 +1007,14 @@ class HttpApiFuzzTests {
 		try {
 			if (json.readValue(raw, Object.class) instanceof Map<?, ?> problem && problem.get("code") != null
 					&& problem.get("status") instanceof Number status) {
-				return new Answer(status.intValue(), "", Map.of("content-type", "application/problem+json"), raw, null,
-						true);
+				return new Answer(status.intValue(), "", Map.of("content-type", "application/problem+json"), raw, null);
 			}
 		}
 		catch (RuntimeException ex) {
 			// Not a problem.
 		}
 		boolean isJson = raw.length > 0 && (raw[0] == '{' || raw[0] == '[');
-		return new Answer(200, "", Map.of("content-type", isJson ? "application/json" : ""), raw, null, true);
+		return new Answer(200, "", Map.of("content-type", isJson ? "application/json" : ""), raw, null);
 	}
 
 	private static byte[] dechunk(byte[] raw) {
@@ -1144,21 +1148,22 @@ class HttpApiFuzzTests {
 	}
 
 	private static byte[] concat(byte[] first, byte[] second) {
-		byte[] both = java.util.Arrays.copyOf(first, first.length + second.length);
+		byte[] both = Arrays.copyOf(first, first.length + second.length);
 		System.arraycopy(second, 0, both, first.length, second.length);
 		return both;
 	}
 
-	private static boolean isUtf8(byte[] bytes) {
+	/** {@code bytes} decoded as UTF-8, or null where they are not valid UTF-8 (no replacement characters). */
+	private static String strictUtf8(byte[] bytes) {
 		try {
-			StandardCharsets.UTF_8.newDecoder()
+			return StandardCharsets.UTF_8.newDecoder()
 				.onMalformedInput(CodingErrorAction.REPORT)
 				.onUnmappableCharacter(CodingErrorAction.REPORT)
-				.decode(ByteBuffer.wrap(bytes));
-			return true;
+				.decode(ByteBuffer.wrap(bytes))
+				.toString();
 		}
 		catch (CharacterCodingException ex) {
-			return false;
+			return null;
 		}
 	}
 
@@ -1294,10 +1299,12 @@ class HttpApiFuzzTests {
 			if (request != null) {
 				String text = latin1(request.bytes());
 				int body = text.indexOf("\r\n\r\n");
-				sent = " | " + request.kind() + ": " + excerpt(text.substring(0, text.indexOf("\r\n")), 120)
-						+ (request.kind().equals("headers") ? " | header: " + excerpt(request.hostile().get(0), 80) : "")
-						+ ((body >= 0 && body + 4 < text.length()) ? " | body: " + excerpt(text.substring(body + 4), 100)
-								: "");
+				String header = request.kind().equals("headers") ? " | header: " + excerpt(request.hostile().get(0), 80)
+						: "";
+				String sentBody = (body >= 0 && body + 4 < text.length())
+						? " | body: " + excerpt(text.substring(body + 4), 100) : "";
+				sent = " | " + request.kind() + ": " + excerpt(text.substring(0, text.indexOf("\r\n")), 120) + header
+						+ sentBody;
 			}
 			this.violations.add("seed " + this.seed + " #" + index + ": " + what + sent);
 		}
